@@ -1,0 +1,188 @@
+//! The `Accounts` gRPC service. The trait impl here only adapts; each RPC group's logic
+//! lives in its own module as a function returning `Result<_, MatrixError>`, so every
+//! error a client can see is a Matrix error with an exact errcode and HTTP status.
+
+use bailiff_proto::accounts::accounts_server::{Accounts, AccountsServer};
+use bailiff_proto::accounts::*;
+use matrix_status::MatrixError;
+use tonic::{Request, Response, Status};
+
+use crate::Deps;
+use crate::clock::Clock;
+use crate::invalidation::Invalidations;
+use crate::password::{PasswordError, Passwords};
+use crate::store::Store;
+
+mod auth;
+mod connections;
+mod login;
+mod registration;
+mod seed;
+mod users;
+
+#[cfg(test)]
+mod tests;
+
+/// How long a registration nonce stays valid.
+pub(crate) const NONCE_TTL_MS: i64 = 60_000;
+
+/// Everything the service is built from; tests swap in their own clock.
+pub(crate) struct Settings {
+    pub store: Store,
+    pub passwords: Passwords,
+    pub invalidations: Invalidations,
+    pub clock: Clock,
+    pub server_name: String,
+    /// The server-notices localpart, which nobody may register.
+    pub reserved_localpart: String,
+}
+
+impl Settings {
+    /// The real thing: system clock, one hash per CPU.
+    pub(crate) fn production(deps: &Deps) -> Self {
+        Self {
+            store: Store::new(deps.db.clone()),
+            passwords: Passwords::per_cpu(),
+            invalidations: Invalidations::new(deps.bus.clone()),
+            clock: Clock::system(),
+            server_name: deps.config.server_name.clone(),
+            reserved_localpart: deps.config.server_notices.local_part.clone(),
+        }
+    }
+}
+
+/// Implements the generated `Accounts` trait.
+pub(crate) struct AccountsService {
+    settings: Settings,
+}
+
+impl AccountsService {
+    pub(crate) fn new(settings: Settings) -> Self {
+        Self { settings }
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.settings.store
+    }
+
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.settings.clock
+    }
+
+    pub(crate) fn into_server(self) -> AccountsServer<Self> {
+        AccountsServer::new(self)
+    }
+
+    fn user_id(&self, localpart: &str) -> String {
+        format!("@{localpart}:{}", self.settings.server_name)
+    }
+}
+
+/// Hashing failures are faults (a panicked task), never the caller's doing.
+fn hashing_fault(error: PasswordError) -> MatrixError {
+    tracing::error!(%error, "password hashing failed");
+    MatrixError::internal()
+}
+
+/// Proto3 `optional string` arrives as `Some("")` from some clients; treat it as absent.
+fn present(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
+}
+
+fn reply<T>(result: Result<T, MatrixError>) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(Status::from)
+}
+
+#[tonic::async_trait]
+impl Accounts for AccountsService {
+    async fn authenticate(
+        &self,
+        request: Request<AuthenticateRequest>,
+    ) -> Result<Response<AuthenticateResponse>, Status> {
+        reply(auth::authenticate(self, request.into_inner()).await)
+    }
+
+    async fn record_connections(
+        &self,
+        request: Request<RecordConnectionsRequest>,
+    ) -> Result<Response<RecordConnectionsResponse>, Status> {
+        reply(connections::record(self, request.into_inner()).await)
+    }
+
+    async fn whois(
+        &self,
+        request: Request<WhoisRequest>,
+    ) -> Result<Response<WhoisResponse>, Status> {
+        reply(connections::whois(self, request.into_inner()).await)
+    }
+
+    async fn create_nonce(
+        &self,
+        _request: Request<CreateNonceRequest>,
+    ) -> Result<Response<CreateNonceResponse>, Status> {
+        reply(registration::create_nonce(self).await)
+    }
+
+    async fn consume_nonce(
+        &self,
+        request: Request<ConsumeNonceRequest>,
+    ) -> Result<Response<ConsumeNonceResponse>, Status> {
+        reply(registration::consume_nonce(self, request.into_inner()).await)
+    }
+
+    async fn register_user(
+        &self,
+        request: Request<RegisterUserRequest>,
+    ) -> Result<Response<RegisterUserResponse>, Status> {
+        reply(registration::register(self, request.into_inner()).await)
+    }
+
+    async fn login(
+        &self,
+        request: Request<LoginRequest>,
+    ) -> Result<Response<LoginResponse>, Status> {
+        reply(login::login(self, request.into_inner()).await)
+    }
+
+    async fn logout(
+        &self,
+        request: Request<LogoutRequest>,
+    ) -> Result<Response<LogoutResponse>, Status> {
+        reply(auth::logout(self, request.into_inner()).await)
+    }
+
+    async fn logout_all(
+        &self,
+        request: Request<LogoutAllRequest>,
+    ) -> Result<Response<LogoutAllResponse>, Status> {
+        reply(auth::logout_all(self, request.into_inner()).await)
+    }
+
+    async fn get_user(
+        &self,
+        request: Request<GetUserRequest>,
+    ) -> Result<Response<GetUserResponse>, Status> {
+        reply(users::get_user(self, request.into_inner()).await)
+    }
+
+    async fn reset_password(
+        &self,
+        request: Request<ResetPasswordRequest>,
+    ) -> Result<Response<ResetPasswordResponse>, Status> {
+        reply(users::reset_password(self, request.into_inner()).await)
+    }
+
+    async fn set_admin(
+        &self,
+        request: Request<SetAdminRequest>,
+    ) -> Result<Response<SetAdminResponse>, Status> {
+        reply(users::set_admin(self, request.into_inner()).await)
+    }
+
+    async fn seed_users(
+        &self,
+        request: Request<SeedUsersRequest>,
+    ) -> Result<Response<SeedUsersResponse>, Status> {
+        reply(seed::seed_users(self, request.into_inner()).await)
+    }
+}

@@ -1,0 +1,51 @@
+//! All SQL of the accounts service, over one [`Database`] that may be PostgreSQL or
+//! SQLite.
+//!
+//! Portable SQL only: `$n` placeholders, `TEXT`/`BIGINT` (flags are 0/1), `ON CONFLICT`,
+//! `RETURNING`. Methods return `sqlx::Error`; the API layer decides what a client sees.
+//! Operations that must be all-or-nothing (registration with a session, logout, password
+//! reset with revocation, seeding) run in one transaction here, so callers cannot forget.
+
+use bailiff_database::Database;
+
+mod connections;
+mod nonces;
+mod seed;
+mod sessions;
+mod users;
+
+pub use connections::{DeviceSightings, Seen, Sighting};
+pub use seed::SeedUser;
+pub use sessions::{Authenticated, NewSession, SessionOutcome};
+pub use users::{NewUser, User};
+
+/// Repository over the accounts tables; cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Wraps a pool whose schema has been migrated with [`crate::MIGRATIONS`].
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+/// Flags are stored as BIGINT 0/1 because SQLite has no BOOLEAN and the `any` driver
+/// would decode the two backends' booleans differently.
+fn flag(value: bool) -> i64 {
+    i64::from(value)
+}
+
+/// `$first, $first+1, …` for `count` parameters, for multi-row statements built at run
+/// time (every value is still bound, never spliced).
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,11 @@
+//! Authentication: the access token from the request, the checks of API.md §2 in their
+//! pinned order, a short-lived token cache kept coherent over the replica bus, and the
+//! extractors handlers use ([`AuthedUser`], [`AdminUser`]).
+
+pub mod cache;
+pub mod extract;
+pub mod revocation;
+pub mod token;
+
+pub use cache::{Identity, TokenCache};
+pub use extract::{AdminUser, AuthedUser};

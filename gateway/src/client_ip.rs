@@ -1,0 +1,264 @@
+//! Who connected from where, for whois: every authenticated request records (user,
+//! device, IP, user agent, time). Sightings are de-duplicated in memory and flushed to
+//! accounts-svc in one `RecordConnections` call per interval; a failed flush is logged
+//! and retried with the next one.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::ConnectInfo;
+use bailiff_proto::accounts::accounts_client::AccountsClient;
+use bailiff_proto::accounts::{Connection, RecordConnectionsRequest};
+use http::HeaderMap;
+use http::request::Parts;
+use tokio_util::sync::CancellationToken;
+
+use crate::grpc::Transport;
+
+/// Sightings kept while accounts-svc is unreachable; beyond this, new ones are dropped.
+const MAX_PENDING: usize = 100_000;
+/// Longest user agent kept.
+const MAX_USER_AGENT: usize = 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    user_id: String,
+    device_id: String,
+    ip: String,
+    user_agent: String,
+}
+
+/// Buffers sightings; cheap to clone.
+#[derive(Clone)]
+pub struct ClientIpRecorder {
+    pending: Arc<Mutex<HashMap<Key, i64>>>,
+    trusted_proxies: Arc<[(IpAddr, u8)]>,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl ClientIpRecorder {
+    pub fn new(trusted_proxies: Vec<(IpAddr, u8)>) -> Self {
+        Self {
+            pending: Arc::default(),
+            trusted_proxies: trusted_proxies.into(),
+        }
+    }
+
+    /// Records an authenticated request.
+    pub fn record_request(&self, parts: &Parts, user_id: &str, device_id: &str) {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        let ip = client_ip(peer, &parts.headers, &self.trusted_proxies)
+            .map_or_else(String::new, |ip| ip.to_string());
+        let user_agent = parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        self.record(user_id, device_id, &ip, &user_agent, now_ms());
+    }
+
+    /// Adds one sighting, keeping the newest time per (user, device, ip, user agent).
+    pub fn record(&self, user_id: &str, device_id: &str, ip: &str, user_agent: &str, now: i64) {
+        let mut user_agent = user_agent.to_owned();
+        if user_agent.len() > MAX_USER_AGENT {
+            let mut cut = MAX_USER_AGENT;
+            while !user_agent.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            user_agent.truncate(cut);
+        }
+        let key = Key {
+            user_id: user_id.to_owned(),
+            device_id: device_id.to_owned(),
+            ip: ip.to_owned(),
+            user_agent,
+        };
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        Self::merge(&mut pending, key, now);
+    }
+
+    fn merge(pending: &mut HashMap<Key, i64>, key: Key, seen: i64) {
+        if let Some(last) = pending.get_mut(&key) {
+            *last = (*last).max(seen);
+        } else if pending.len() < MAX_PENDING {
+            pending.insert(key, seen);
+        }
+    }
+
+    /// Sends everything buffered in one call; on failure puts it back for next time.
+    pub async fn flush(&self, accounts: &mut AccountsClient<Transport>) {
+        let batch = {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            std::mem::take(&mut *pending)
+        };
+        if batch.is_empty() {
+            return;
+        }
+        let connections = batch
+            .iter()
+            .map(|(key, seen)| Connection {
+                user_id: key.user_id.clone(),
+                device_id: key.device_id.clone(),
+                ip: key.ip.clone(),
+                user_agent: key.user_agent.clone(),
+                last_seen_ms: *seen,
+            })
+            .collect();
+        let result = accounts
+            .record_connections(RecordConnectionsRequest { connections })
+            .await;
+        if let Err(status) = result {
+            tracing::warn!(
+                code = ?status.code(),
+                message = status.message(),
+                sightings = batch.len(),
+                "client IP flush failed; retrying with the next flush"
+            );
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            for (key, seen) in batch {
+                Self::merge(&mut pending, key, seen);
+            }
+        }
+    }
+
+    /// Flushes every `interval` until `shutdown`, then once more.
+    pub async fn run_flusher(
+        self,
+        mut accounts: AccountsClient<Transport>,
+        interval: Duration,
+        shutdown: CancellationToken,
+    ) {
+        let mut ticker = tokio::time::interval(interval.max(Duration::from_millis(10)));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                _ = ticker.tick() => self.flush(&mut accounts).await,
+            }
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.flush(&mut accounts)).await;
+    }
+}
+
+fn canonical(ip: IpAddr) -> IpAddr {
+    ip.to_canonical()
+}
+
+/// Whether `ip` is inside `network/prefix`.
+pub fn in_network(ip: IpAddr, (network, prefix): (IpAddr, u8)) -> bool {
+    match (canonical(ip), canonical(network)) {
+        (IpAddr::V4(ip), IpAddr::V4(net)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            u32::from(ip) & mask == u32::from(net) & mask
+        }
+        (IpAddr::V6(ip), IpAddr::V6(net)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            u128::from(ip) & mask == u128::from(net) & mask
+        }
+        _ => false,
+    }
+}
+
+fn is_trusted(ip: IpAddr, trusted: &[(IpAddr, u8)]) -> bool {
+    trusted.iter().any(|network| in_network(ip, *network))
+}
+
+/// One `X-Forwarded-For` hop: an address, optionally with a port.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .map(canonical)
+}
+
+/// The client's address: the socket peer, or — when the peer is a trusted proxy — the
+/// first untrusted hop of `X-Forwarded-For`, scanning right to left. If every hop is
+/// trusted, the left-most one; an unparseable hop ends the scan at the last good one.
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[(IpAddr, u8)],
+) -> Option<IpAddr> {
+    let peer_ip = canonical(peer?);
+    if !is_trusted(peer_ip, trusted) {
+        return Some(peer_ip);
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut best = peer_ip;
+    for hop in forwarded.iter().rev() {
+        let Some(ip) = parse_hop(hop) else {
+            break;
+        };
+        best = ip;
+        if !is_trusted(ip, trusted) {
+            break;
+        }
+    }
+    Some(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    fn xff(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = value.parse() {
+            headers.insert("x-forwarded-for", value);
+        }
+        headers
+    }
+
+    #[test]
+    fn picks_the_first_untrusted_hop() {
+        let trusted = [(ip("10.0.0.0"), 8), (ip("127.0.0.1"), 32)];
+        let from = |peer: &str, header: &str| {
+            client_ip(Some(ip(peer)), &xff(header), &trusted).map(|ip| ip.to_string())
+        };
+        assert_eq!(
+            from("203.0.113.9", "1.2.3.4").as_deref(),
+            Some("203.0.113.9")
+        );
+        assert_eq!(from("127.0.0.1", "").as_deref(), Some("127.0.0.1"));
+        assert_eq!(
+            from("127.0.0.1", "6.6.6.6, 1.2.3.4, 10.1.1.1").as_deref(),
+            Some("1.2.3.4")
+        );
+        assert_eq!(
+            from("127.0.0.1", "10.2.2.2, 10.1.1.1").as_deref(),
+            Some("10.2.2.2")
+        );
+        assert_eq!(
+            from("127.0.0.1", "1.2.3.4:55, junk, 10.1.1.1").as_deref(),
+            Some("10.1.1.1")
+        );
+        assert_eq!(
+            from("::ffff:127.0.0.1", "8.8.8.8").as_deref(),
+            Some("8.8.8.8")
+        );
+        assert!(in_network(ip("::1"), (ip("::1"), 128)));
+        assert!(in_network(ip("192.168.1.7"), (ip("0.0.0.0"), 0)));
+        assert!(!in_network(ip("192.168.1.7"), (ip("192.168.2.0"), 24)));
+    }
+}

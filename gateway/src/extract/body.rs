@@ -1,0 +1,92 @@
+//! The request body, read up to the 64 KiB limit and parsed on demand.
+
+use axum::extract::{FromRequest, Request};
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
+use matrix_status::{MatrixError, errcode};
+
+use super::fields::JsonObject;
+use crate::error::ApiError;
+
+/// Largest accepted request body.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A request body captured by the extractor. Reading never fails the request; errors
+/// (too large, not JSON, not an object) surface when the handler calls
+/// [`JsonBody::object`], so each endpoint decides where body errors fall in its order.
+#[derive(Debug)]
+pub struct JsonBody(Result<Bytes, MatrixError>);
+
+impl JsonBody {
+    /// The body as a JSON object; an empty body counts as `{}`.
+    pub fn object(self) -> Result<JsonObject, ApiError> {
+        let bytes = self.0?;
+        parse_object(&bytes).map_err(ApiError::from)
+    }
+}
+
+fn too_large() -> MatrixError {
+    MatrixError::new(413, errcode::TOO_LARGE, "Request body too large")
+}
+
+/// Parses a body: empty = `{}`, not JSON = `M_NOT_JSON`, not an object = `M_BAD_JSON`.
+pub fn parse_object(bytes: &[u8]) -> Result<JsonObject, MatrixError> {
+    if bytes.is_empty() {
+        return Ok(JsonObject::default());
+    }
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(map)) => Ok(JsonObject(map)),
+        Ok(_) => Err(MatrixError::bad_json("Content must be a JSON object.")),
+        Err(_) => Err(MatrixError::bad_request(
+            errcode::NOT_JSON,
+            "Content not JSON.",
+        )),
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let declared = request
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let mut body = request.into_body();
+        if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
+            drain(body).await;
+            return Ok(Self(Err(too_large())));
+        }
+        let mut collected = BytesMut::new();
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return Ok(Self(Err(MatrixError::bad_request(
+                    errcode::NOT_JSON,
+                    "Could not read the request body",
+                ))));
+            };
+            if let Ok(data) = frame.into_data() {
+                if collected.len() + data.len() > BODY_LIMIT {
+                    drain(body).await;
+                    return Ok(Self(Err(too_large())));
+                }
+                collected.extend_from_slice(&data);
+            }
+        }
+        Ok(Self(Ok(collected.freeze())))
+    }
+}
+
+/// Reads and discards what is left of an oversized body (up to a bound), so the client
+/// sees our `413` instead of a connection reset.
+async fn drain(mut body: axum::body::Body) {
+    const DRAIN_LIMIT: usize = 1024 * 1024;
+    let mut drained = 0;
+    while drained < DRAIN_LIMIT {
+        match body.frame().await {
+            Some(Ok(frame)) => drained += frame.data_ref().map_or(0, |d| d.len()),
+            _ => break,
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The HTTP gateway: authenticates tokens, parses and validates requests, forwards them
+//! over gRPC to the services, and renders Matrix errors.
+//!
+//! Layout: [`error`] renders errors; [`extract`] parses bodies, path parameters and
+//! identifiers; [`auth`] resolves tokens; [`client_ip`] records sightings for whois;
+//! [`cors`] adds CORS headers; [`routes`] holds one file per endpoint and the route table.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use bailiff_config::Config;
+use bailiff_proto::channel::GrpcChannel;
+use replica_bus::ReplicaBus;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub mod auth;
+pub mod client_ip;
+pub mod cors;
+pub mod error;
+pub mod extract;
+pub mod grpc;
+pub mod mac;
+pub mod routes;
+pub mod state;
+
+pub use mac::registration_mac;
+pub use state::AppState;
+
+/// What the gateway needs from the process that hosts it.
+pub struct Deps {
+    pub config: Arc<Config>,
+    pub accounts: GrpcChannel,
+    pub membership: GrpcChannel,
+    pub notices: GrpcChannel,
+    /// Token revocations and `/sync` wake-ups arrive here.
+    pub bus: ReplicaBus,
+}
+
+/// The complete HTTP application: routes, Matrix fallbacks for unknown paths and
+/// methods, and CORS on every response.
+pub fn app(state: AppState) -> Router {
+    routes::router()
+        .method_not_allowed_fallback(error::method_not_allowed_fallback)
+        .fallback(error::not_found_fallback)
+        .layer(axum::middleware::from_fn(cors::cors))
+        .with_state(state)
+}
+
+/// Serves HTTP on `listener` until `shutdown` is cancelled, then lets in-flight
+/// requests finish.
+pub async fn serve(
+    deps: Deps,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let state = AppState::new(&deps);
+    let background = CancellationToken::new();
+
+    // Subscribe before serving, so no revocation published from now on is missed.
+    let revocations = deps.bus.subscribe(auth::revocation::AUTH_TOPIC);
+    let watcher = tokio::spawn(auth::revocation::watch(
+        revocations,
+        state.tokens.clone(),
+        background.clone(),
+    ));
+    let flusher = tokio::spawn(state.client_ips.clone().run_flusher(
+        state.accounts(),
+        Duration::from_millis(deps.config.auth.client_ip_flush_ms),
+        background.clone(),
+    ));
+
+    let result = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.cancelled_owned())
+    .await;
+
+    // Requests are done: flush what they recorded, then stop the helpers.
+    background.cancel();
+    let _ = flusher.await;
+    let _ = watcher.await;
+    result
+}

@@ -1,0 +1,81 @@
+//! `POST /_dendrite/admin/resetPassword/{userID}` (admin), Dendrite's form: `{userID}` is
+//! a full ID or a bare localpart, `logout_devices` defaults to false, and the password
+//! must be 8 to 512 bytes.
+
+use axum::Json;
+use axum::extract::State;
+use bailiff_proto::accounts::{GetUserRequest, ResetPasswordRequest};
+use matrix_status::{MatrixError, errcode};
+use serde_json::{Value, json};
+
+use crate::auth::AdminUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonBody, PathParams, ids};
+use crate::state::AppState;
+
+pub const MAX_PASSWORD_BYTES: usize = 512;
+pub const MIN_PASSWORD_BYTES: usize = 8;
+
+pub async fn post(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    params: PathParams,
+    body: JsonBody,
+) -> ApiResult<Json<Value>> {
+    let target = ids::parse_user_id_or_localpart(&params.get("userID")?, state.server_name())?;
+    if !ids::is_local(&target, state.server_name()) {
+        return Err(
+            MatrixError::invalid_param("Can not reset the password of a remote user").into(),
+        );
+    }
+    let exists = state
+        .accounts()
+        .get_user(GetUserRequest {
+            user_id: target.to_string(),
+        })
+        .await;
+    if let Err(status) = exists {
+        let error = ApiError::from(status);
+        return Err(if error.0.errcode == errcode::NOT_FOUND {
+            MatrixError::not_found("User does not exist").into()
+        } else {
+            error
+        });
+    }
+
+    let body = body.object()?;
+    let logout_devices = body.bool_or("logout_devices", false)?;
+    let password = match body.get("password") {
+        None | Some(Value::Null) => "",
+        Some(Value::String(password)) => password.as_str(),
+        Some(_) => return Err(MatrixError::bad_json("Parameter password must be a string").into()),
+    };
+    if password.is_empty() {
+        return Err(MatrixError::missing_param("Expecting non-empty password.").into());
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(MatrixError::bad_json("password too long: max 512 characters").into());
+    }
+    if password.len() < MIN_PASSWORD_BYTES {
+        return Err(MatrixError::bad_request(
+            errcode::WEAK_PASSWORD,
+            "password too weak: min 8 characters",
+        )
+        .into());
+    }
+
+    let keep_device_id = (admin.user_id == target.as_str()).then(|| admin.device_id.clone());
+    state
+        .accounts()
+        .reset_password(ResetPasswordRequest {
+            user_id: target.to_string(),
+            new_password: password.to_owned(),
+            logout_devices,
+            keep_device_id,
+        })
+        .await?;
+    if logout_devices {
+        state.tokens.invalidate_user(target.as_str());
+    }
+    Ok(Json(json!({ "password_updated": true })))
+}

@@ -1,0 +1,22 @@
+//! `POST /_matrix/client/{r0,v3}/logout`: revokes the caller's token and device.
+
+use axum::Json;
+use axum::extract::State;
+use bailiff_proto::accounts::LogoutRequest;
+use serde_json::{Value, json};
+
+use crate::auth::AuthedUser;
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+pub async fn post(State(state): State<AppState>, user: AuthedUser) -> ApiResult<Json<Value>> {
+    state
+        .accounts()
+        .logout(LogoutRequest {
+            access_token: user.access_token().to_owned(),
+        })
+        .await?;
+    // This replica refuses the token from the very next request; others learn over the bus.
+    state.tokens.invalidate_token(&user.token_hash());
+    Ok(Json(json!({})))
+}

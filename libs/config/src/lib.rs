@@ -1,0 +1,349 @@
+//! Configuration for every role: one YAML file plus `BAILIFF_<SECTION>__<KEY>`
+//! environment overrides, with a default for every key so that no file is needed at all.
+//!
+//! Every key is documented, with its default, in `docs/configuration.md`; keep the two in
+//! step.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Yaml};
+use serde::{Deserialize, Serialize};
+
+#[cfg(test)]
+mod tests;
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    #[error("cannot read {key} from {path}: {source}")]
+    SecretFile {
+        key: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Rule(String),
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The Matrix server name: the part after `:` in user and room IDs.
+    pub server_name: String,
+    /// Shared secret for `/_synapse/admin/v1/register`; absent disables it.
+    pub registration_shared_secret: Option<String>,
+    /// File holding the shared secret (e.g. a mounted Kubernetes Secret).
+    pub registration_shared_secret_file: Option<PathBuf>,
+    pub database: DatabaseConfig,
+    pub redis: RedisConfig,
+    pub listen: ListenConfig,
+    pub accounts: RoleConfig,
+    pub membership: RoleConfig,
+    pub notices: RoleConfig,
+    pub server_notices: ServerNoticesConfig,
+    /// Peers whose `X-Forwarded-For` is believed (IP addresses or CIDR blocks).
+    pub trusted_proxies: Vec<String>,
+    pub auth: AuthConfig,
+    pub telemetry: TelemetryConfig,
+    pub shutdown: ShutdownConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://path` or `postgres://user@host/db`.
+    pub url: String,
+    /// File holding the URL instead (it may carry a password).
+    pub url_file: Option<PathBuf>,
+    /// Connections per pool (each service in a process has its own pool).
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisConfig {
+    /// `redis://host:port`; absent means the embedded, in-process queue and bus.
+    pub url: Option<String>,
+    pub url_file: Option<PathBuf>,
+    /// Prefix of every Redis key and channel, so deployments can share a server.
+    pub key_prefix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ListenConfig {
+    /// Public HTTP listener of the gateway.
+    pub http: SocketAddr,
+    /// Internal listener for `/metrics`, `/livez`, `/readyz`; never expose publicly.
+    pub internal: Option<SocketAddr>,
+}
+
+/// Where one gRPC role listens, and where the other roles find it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoleConfig {
+    /// Address this role's gRPC server binds when it runs as its own process.
+    pub listen: SocketAddr,
+    /// URL the other roles dial to reach it (e.g. a Kubernetes Service).
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerNoticesConfig {
+    pub enabled: bool,
+    /// Localpart of the system user that sends notices; reserved from registration.
+    pub local_part: String,
+    pub display_name: String,
+    pub room_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// How long the gateway may reuse an answer about a token. Revocations are
+    /// broadcast, so this bounds staleness only if a broadcast is lost.
+    pub token_cache_ttl_ms: u64,
+    /// Upper bound on cached tokens per gateway.
+    pub token_cache_capacity: u64,
+    /// How often client-IP sightings are flushed to accounts-svc.
+    pub client_ip_flush_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OtlpProtocol {
+    Grpc,
+    Http,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// `tracing` filter directive, e.g. `info` or `gateway=debug,info`.
+    pub log_level: String,
+    pub log_format: LogFormat,
+    /// OTLP collector endpoint; absent exports nothing.
+    pub otlp_endpoint: Option<String>,
+    pub otlp_protocol: OtlpProtocol,
+    /// `service.name` resource attribute; the role is appended.
+    pub service_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShutdownConfig {
+    /// Time allowed, after SIGTERM, for in-flight work to finish.
+    pub grace_period_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server_name: "localhost".into(),
+            registration_shared_secret: None,
+            registration_shared_secret_file: None,
+            database: DatabaseConfig::default(),
+            redis: RedisConfig::default(),
+            listen: ListenConfig::default(),
+            accounts: RoleConfig::local(9101),
+            membership: RoleConfig::local(9102),
+            notices: RoleConfig::local(9103),
+            server_notices: ServerNoticesConfig::default(),
+            trusted_proxies: Vec::new(),
+            auth: AuthConfig::default(),
+            telemetry: TelemetryConfig::default(),
+            shutdown: ShutdownConfig::default(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://./data/bailiff.db".into(),
+            url_file: None,
+            max_connections: 16,
+        }
+    }
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            url_file: None,
+            key_prefix: "bailiff".into(),
+        }
+    }
+}
+
+impl Default for ListenConfig {
+    fn default() -> Self {
+        Self {
+            http: SocketAddr::from(([127, 0, 0, 1], 8008)),
+            internal: Some(SocketAddr::from(([127, 0, 0, 1], 9090))),
+        }
+    }
+}
+
+impl RoleConfig {
+    fn local(port: u16) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], port)),
+            address: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Default for RoleConfig {
+    fn default() -> Self {
+        Self::local(9100)
+    }
+}
+
+impl Default for ServerNoticesConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            local_part: "_server".into(),
+            display_name: "Server Alerts".into(),
+            room_name: "Server Alerts".into(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            token_cache_ttl_ms: 60_000,
+            token_cache_capacity: 100_000,
+            client_ip_flush_ms: 250,
+        }
+    }
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            log_level: "info".into(),
+            log_format: LogFormat::Text,
+            otlp_endpoint: None,
+            otlp_protocol: OtlpProtocol::Grpc,
+            service_name: "bailiff".into(),
+        }
+    }
+}
+
+impl Default for ShutdownConfig {
+    fn default() -> Self {
+        Self {
+            grace_period_ms: 25_000,
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then `file` (if any), then `BAILIFF_*` variables from the process
+    /// environment, then resolves `*_file` secrets.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::from_figment(Self::figment(file))
+    }
+
+    /// The layered sources, exposed so tests can add their own.
+    pub fn figment(file: Option<&Path>) -> Figment {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Yaml::file_exact(file));
+        }
+        figment.merge(Env::prefixed("BAILIFF_").split("__"))
+    }
+
+    /// Extracts and checks a configuration from any figment.
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let mut config: Config = figment.extract().map_err(Box::new)?;
+        config.resolve_secret_files()?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn resolve_secret_files(&mut self) -> Result<(), ConfigError> {
+        if let Some(path) = &self.registration_shared_secret_file {
+            self.registration_shared_secret =
+                Some(read_secret("registration_shared_secret_file", path)?);
+        }
+        if let Some(path) = &self.database.url_file {
+            self.database.url = read_secret("database.url_file", path)?;
+        }
+        if let Some(path) = &self.redis.url_file {
+            self.redis.url = Some(read_secret("redis.url_file", path)?);
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.server_name.is_empty() {
+            return Err(ConfigError::Rule("server_name must not be empty".into()));
+        }
+        if self.registration_shared_secret.as_deref() == Some("") {
+            return Err(ConfigError::Rule(
+                "registration_shared_secret must not be empty (omit it to disable)".into(),
+            ));
+        }
+        for proxy in &self.trusted_proxies {
+            if parse_ip_network(proxy).is_none() {
+                return Err(ConfigError::Rule(format!(
+                    "trusted_proxies: {proxy:?} is not an IP address or CIDR block"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// `trusted_proxies`, parsed.
+    pub fn trusted_proxy_networks(&self) -> Vec<(IpAddr, u8)> {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|p| parse_ip_network(p))
+            .collect()
+    }
+
+    /// The notices system user, `@<local_part>:<server_name>`.
+    pub fn server_notices_user_id(&self) -> String {
+        format!("@{}:{}", self.server_notices.local_part, self.server_name)
+    }
+}
+
+/// Reads a secret file, dropping the trailing newline editors and `kubectl` add.
+fn read_secret(key: &'static str, path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim_end_matches(['\n', '\r']).to_owned())
+        .map_err(|source| ConfigError::SecretFile {
+            key,
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// `10.0.0.0/8` → (10.0.0.0, 8); a bare address is a /32 or /128.
+pub fn parse_ip_network(text: &str) -> Option<(IpAddr, u8)> {
+    let (addr, prefix) = match text.split_once('/') {
+        Some((addr, prefix)) => (addr.parse::<IpAddr>().ok()?, Some(prefix.parse::<u8>().ok()?)),
+        None => (text.parse::<IpAddr>().ok()?, None),
+    };
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let prefix = prefix.unwrap_or(max);
+    (prefix <= max).then_some((addr, prefix))
+}

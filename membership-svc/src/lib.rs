@@ -1,0 +1,73 @@
+//! membership-svc: rooms, events, memberships, room account data, sync and evacuation
+//! jobs.
+//!
+//! Layout: [`store`] owns the SQL (and the batch primitives evacuation jobs build on),
+//! [`notifier`] carries `/sync` wake-ups across replicas, [`power`] reads power levels,
+//! [`ids`] mints event/room IDs and stream tokens, and `api` turns all of it into the
+//! generated `Rooms` gRPC service. See `README.md` for the schema and the stream
+//! ordering rule.
+
+use std::sync::Arc;
+
+use bailiff_config::Config;
+use bailiff_database::{Database, Migration};
+use bailiff_proto::membership::evacuations_server::{Evacuations, EvacuationsServer};
+use bailiff_proto::membership::rooms_server::RoomsServer;
+use bailiff_proto::membership::{GetJobRequest, Job};
+use replica_bus::ReplicaBus;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+mod api;
+pub mod ids;
+pub mod notifier;
+pub mod power;
+mod schema;
+pub mod store;
+
+pub use api::RoomsService;
+pub use notifier::{SYNC_TOPIC, SyncNotifier};
+pub use store::Store;
+
+/// What the service needs from the process that hosts it.
+pub struct Deps {
+    pub config: Arc<Config>,
+    pub db: Database,
+    pub bus: ReplicaBus,
+    pub shutdown: CancellationToken,
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("migrations failed: {0}")]
+    Migrate(#[from] sqlx::Error),
+}
+
+/// This service's schema steps, applied in order and recorded under `membership`.
+pub const MIGRATIONS: &[Migration] = schema::MIGRATIONS;
+
+/// Applies this service's migrations.
+pub async fn migrate(db: &Database) -> Result<(), sqlx::Error> {
+    bailiff_database::migrate(db, "membership", MIGRATIONS).await
+}
+
+/// Migrates, starts background work, and returns the gRPC routes to serve.
+pub async fn start(deps: Deps) -> Result<tonic::service::Routes, StartError> {
+    migrate(&deps.db).await?;
+    let notifier = SyncNotifier::start(deps.bus.clone(), deps.shutdown.clone());
+    let rooms = RoomsService::new(Store::new(deps.db), notifier, deps.config.server_name.clone());
+    Ok(tonic::service::Routes::new(RoomsServer::new(rooms))
+        .add_service(EvacuationsServer::new(EvacuationsPlaceholder)))
+}
+
+/// Stands in for evacuation jobs until they land (`src/evacuation/`).
+#[derive(Clone)]
+struct EvacuationsPlaceholder;
+
+#[tonic::async_trait]
+impl Evacuations for EvacuationsPlaceholder {
+    async fn get_job(&self, _: Request<GetJobRequest>) -> Result<Response<Job>, Status> {
+        Err(matrix_status::MatrixError::not_found("Job not found").into())
+    }
+}

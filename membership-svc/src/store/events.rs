@@ -1,0 +1,510 @@
+//! Events, current state and transaction IDs.
+//!
+//! [`append_events`] is the one way events are written: it allocates stream positions,
+//! derives event IDs, records `unsigned.prev_content`/`replaces_state` for state events,
+//! and keeps `membership_current_state` and `membership_members` in step, set-wise.
+
+use std::collections::HashMap;
+
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use super::{ROWS_PER_STATEMENT, allocate, placeholders, row_placeholders};
+use crate::ids;
+
+/// Columns of an [`EventRow`], prefixed with the `e` alias.
+macro_rules! event_columns {
+    () => {
+        "e.stream_pos, e.event_id, e.room_id, e.type, e.state_key, e.sender, e.content, \
+         e.origin_server_ts, e.unsigned, e.device_id, e.txn_id"
+    };
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EventRow {
+    pub stream_pos: i64,
+    pub event_id: String,
+    pub room_id: String,
+    #[sqlx(rename = "type")]
+    pub event_type: String,
+    pub state_key: Option<String>,
+    pub sender: String,
+    /// JSON object text.
+    pub content: String,
+    pub origin_server_ts: i64,
+    /// JSON object text, when the event has any server-added data.
+    pub unsigned: Option<String>,
+    /// Device and transaction ID the sender used, for `unsigned.transaction_id`.
+    pub device_id: Option<String>,
+    pub txn_id: Option<String>,
+}
+
+impl EventRow {
+    /// `membership` of an `m.room.member` event's content.
+    pub fn membership(&self) -> Option<String> {
+        membership_of_content(&self.content)
+    }
+}
+
+/// An event to append. `content` must already be a JSON object's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub event_type: String,
+    pub state_key: Option<String>,
+    pub sender: String,
+    pub content: String,
+    /// `(device_id, txn_id)` of the client request that sent it.
+    pub txn: Option<(String, String)>,
+}
+
+impl NewEvent {
+    /// A state event.
+    pub fn state(
+        event_type: impl Into<String>,
+        state_key: impl Into<String>,
+        sender: impl Into<String>,
+        content: impl Into<String>,
+    ) -> Self {
+        Self {
+            event_type: event_type.into(),
+            state_key: Some(state_key.into()),
+            sender: sender.into(),
+            content: content.into(),
+            txn: None,
+        }
+    }
+
+    /// A message (non-state) event.
+    pub fn message(
+        event_type: impl Into<String>,
+        sender: impl Into<String>,
+        content: impl Into<String>,
+    ) -> Self {
+        Self {
+            event_type: event_type.into(),
+            state_key: None,
+            sender: sender.into(),
+            content: content.into(),
+            txn: None,
+        }
+    }
+}
+
+/// Pagination direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    /// Oldest first.
+    Forward,
+    /// Newest first.
+    Backward,
+}
+
+pub(crate) fn membership_of_content(content: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(content).ok()?;
+    value.get("membership")?.as_str().map(str::to_owned)
+}
+
+/// What a state key currently holds, while a batch is being built.
+struct Prior {
+    event_id: String,
+    content: String,
+    sender: String,
+}
+
+/// Appends `events` to `room_id` in the caller's transaction (which must come from
+/// [`super::Store::begin_write`]): one position range, one multi-row insert per
+/// [`ROWS_PER_STATEMENT`] events, current state and memberships upserted set-wise.
+/// Returns the stored events in order.
+pub async fn append_events(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    events: &[NewEvent],
+    now_ms: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let positions = allocate(conn, events.len()).await?;
+    let mut prior = load_prior_state(conn, room_id, events).await?;
+
+    let mut stored = Vec::with_capacity(events.len());
+    // (type, state_key) -> index in `stored` of the last event for it, for the upserts.
+    let mut last_state: HashMap<(String, String), usize> = HashMap::new();
+    let mut prev_membership: HashMap<usize, Option<String>> = HashMap::new();
+    for (event, pos) in events.iter().zip(positions) {
+        let event_id = ids::event_id(
+            room_id,
+            &event.sender,
+            &event.event_type,
+            event.state_key.as_deref(),
+            &event.content,
+            now_ms,
+            pos,
+        );
+        let mut unsigned = None;
+        if let Some(state_key) = &event.state_key {
+            let key = (event.event_type.clone(), state_key.clone());
+            if let Some(previous) = prior.get(&key) {
+                let prev_content: serde_json::Value =
+                    serde_json::from_str(&previous.content).unwrap_or(serde_json::Value::Null);
+                unsigned = Some(
+                    serde_json::json!({
+                        "prev_content": prev_content,
+                        "replaces_state": previous.event_id,
+                        "prev_sender": previous.sender,
+                    })
+                    .to_string(),
+                );
+            }
+            if event.event_type == "m.room.member" {
+                prev_membership.insert(
+                    stored.len(),
+                    prior
+                        .get(&key)
+                        .and_then(|p| membership_of_content(&p.content)),
+                );
+            }
+            prior.insert(
+                key.clone(),
+                Prior {
+                    event_id: event_id.clone(),
+                    content: event.content.clone(),
+                    sender: event.sender.clone(),
+                },
+            );
+            last_state.insert(key, stored.len());
+        }
+        let (device_id, txn_id) = match &event.txn {
+            Some((device, txn)) => (Some(device.clone()), Some(txn.clone())),
+            None => (None, None),
+        };
+        stored.push(EventRow {
+            stream_pos: pos,
+            event_id,
+            room_id: room_id.to_owned(),
+            event_type: event.event_type.clone(),
+            state_key: event.state_key.clone(),
+            sender: event.sender.clone(),
+            content: event.content.clone(),
+            origin_server_ts: now_ms,
+            unsigned,
+            device_id,
+            txn_id,
+        });
+    }
+
+    insert_event_rows(conn, &stored).await?;
+
+    let mut state_rows: Vec<usize> = last_state.values().copied().collect();
+    state_rows.sort_unstable();
+    upsert_current_state(conn, &stored, &state_rows).await?;
+    let member_rows: Vec<(usize, Option<String>)> = state_rows
+        .iter()
+        .filter(|i| stored[**i].event_type == "m.room.member")
+        .map(|i| (*i, prev_membership.remove(i).flatten()))
+        .collect();
+    upsert_members(conn, &stored, &member_rows).await?;
+    Ok(stored)
+}
+
+/// Current state (event ID, content) of every (type, state_key) the batch touches.
+async fn load_prior_state(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    events: &[NewEvent],
+) -> Result<HashMap<(String, String), Prior>, sqlx::Error> {
+    let mut keys_by_type: HashMap<&str, Vec<&str>> = HashMap::new();
+    for event in events {
+        if let Some(state_key) = &event.state_key {
+            let keys = keys_by_type.entry(event.event_type.as_str()).or_default();
+            if !keys.contains(&state_key.as_str()) {
+                keys.push(state_key);
+            }
+        }
+    }
+    let mut prior = HashMap::new();
+    for (event_type, keys) in keys_by_type {
+        for chunk in keys.chunks(ROWS_PER_STATEMENT * 4) {
+            let sql = format!(
+                "SELECT e.state_key, e.event_id, e.content, e.sender \
+                 FROM membership_current_state cs \
+                 JOIN membership_events e ON e.stream_pos = cs.stream_pos \
+                 WHERE cs.room_id = $1 AND cs.type = $2 AND cs.state_key IN ({})",
+                placeholders(3, chunk.len())
+            );
+            let mut query = sqlx::query_as::<_, (String, String, String, String)>(AssertSqlSafe(sql))
+                .bind(room_id)
+                .bind(event_type);
+            for key in chunk {
+                query = query.bind(*key);
+            }
+            for (state_key, event_id, content, sender) in query.fetch_all(&mut *conn).await? {
+                prior.insert(
+                    (event_type.to_owned(), state_key),
+                    Prior {
+                        event_id,
+                        content,
+                        sender,
+                    },
+                );
+            }
+        }
+    }
+    Ok(prior)
+}
+
+async fn insert_event_rows(conn: &mut AnyConnection, rows: &[EventRow]) -> Result<(), sqlx::Error> {
+    const WIDTH: usize = 11;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO membership_events (stream_pos, event_id, room_id, type, state_key, \
+             sender, content, origin_server_ts, unsigned, device_id, txn_id) VALUES {}",
+            row_placeholders(chunk.len(), WIDTH)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for row in chunk {
+            query = query
+                .bind(row.stream_pos)
+                .bind(&row.event_id)
+                .bind(&row.room_id)
+                .bind(&row.event_type)
+                .bind(row.state_key.as_deref())
+                .bind(&row.sender)
+                .bind(&row.content)
+                .bind(row.origin_server_ts)
+                .bind(row.unsigned.as_deref())
+                .bind(row.device_id.as_deref())
+                .bind(row.txn_id.as_deref());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn upsert_current_state(
+    conn: &mut AnyConnection,
+    rows: &[EventRow],
+    indexes: &[usize],
+) -> Result<(), sqlx::Error> {
+    const WIDTH: usize = 5;
+    for chunk in indexes.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO membership_current_state (room_id, type, state_key, event_id, stream_pos) \
+             VALUES {} ON CONFLICT (room_id, type, state_key) DO UPDATE SET \
+             event_id = excluded.event_id, stream_pos = excluded.stream_pos",
+            row_placeholders(chunk.len(), WIDTH)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for i in chunk {
+            let row = &rows[*i];
+            query = query
+                .bind(&row.room_id)
+                .bind(&row.event_type)
+                .bind(row.state_key.as_deref().unwrap_or_default())
+                .bind(&row.event_id)
+                .bind(row.stream_pos);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn upsert_members(
+    conn: &mut AnyConnection,
+    rows: &[EventRow],
+    members: &[(usize, Option<String>)],
+) -> Result<(), sqlx::Error> {
+    const WIDTH: usize = 8;
+    for chunk in members.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO membership_members (room_id, user_id, membership, prev_membership, \
+             event_id, stream_pos, sender, content) VALUES {} \
+             ON CONFLICT (room_id, user_id) DO UPDATE SET membership = excluded.membership, \
+             prev_membership = excluded.prev_membership, event_id = excluded.event_id, \
+             stream_pos = excluded.stream_pos, sender = excluded.sender, content = excluded.content",
+            row_placeholders(chunk.len(), WIDTH)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (i, prev) in chunk {
+            let row = &rows[*i];
+            query = query
+                .bind(&row.room_id)
+                .bind(row.state_key.as_deref().unwrap_or_default())
+                .bind(row.membership().unwrap_or_else(|| "leave".to_owned()))
+                .bind(prev.as_deref())
+                .bind(&row.event_id)
+                .bind(row.stream_pos)
+                .bind(&row.sender)
+                .bind(&row.content);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Events of a room with `after < stream_pos <= upto`, oldest first (`Forward`) or newest
+/// first (`Backward`), at most `limit`.
+pub async fn events_between(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    after: i64,
+    upto: i64,
+    limit: i64,
+    dir: Dir,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    let sql = match dir {
+        Dir::Forward => concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM membership_events e WHERE e.room_id = $1 AND e.stream_pos > $2 \
+             AND e.stream_pos <= $3 ORDER BY e.stream_pos ASC LIMIT $4"
+        ),
+        Dir::Backward => concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM membership_events e WHERE e.room_id = $1 AND e.stream_pos > $2 \
+             AND e.stream_pos <= $3 ORDER BY e.stream_pos DESC LIMIT $4"
+        ),
+    };
+    sqlx::query_as(sql)
+        .bind(room_id)
+        .bind(after)
+        .bind(upto)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// The room's state as of `pos` (the latest event per (type, state_key) at or before it).
+pub async fn state_at(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    pos: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM membership_events e WHERE e.room_id = $1 AND e.state_key IS NOT NULL \
+         AND e.stream_pos <= $2 AND NOT EXISTS (SELECT 1 FROM membership_events n \
+         WHERE n.room_id = e.room_id AND n.type = e.type AND n.state_key = e.state_key \
+         AND n.stream_pos > e.stream_pos AND n.stream_pos <= $2) ORDER BY e.stream_pos"
+    ))
+    .bind(room_id)
+    .bind(pos)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// The room's current state, in stream order.
+pub async fn current_state(
+    conn: &mut AnyConnection,
+    room_id: &str,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM membership_current_state cs JOIN membership_events e \
+         ON e.stream_pos = cs.stream_pos WHERE cs.room_id = $1 ORDER BY e.stream_pos"
+    ))
+    .bind(room_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// One current state event.
+pub async fn current_state_event(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    event_type: &str,
+    state_key: &str,
+) -> Result<Option<EventRow>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM membership_current_state cs JOIN membership_events e \
+         ON e.stream_pos = cs.stream_pos \
+         WHERE cs.room_id = $1 AND cs.type = $2 AND cs.state_key = $3"
+    ))
+    .bind(room_id)
+    .bind(event_type)
+    .bind(state_key)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// An event by ID.
+pub async fn event_by_id(
+    conn: &mut AnyConnection,
+    event_id: &str,
+) -> Result<Option<EventRow>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM membership_events e WHERE e.event_id = $1"
+    ))
+    .bind(event_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// The event first sent with this (user, device, transaction ID), if any.
+pub async fn txn_event(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    device_id: &str,
+    txn_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT event_id FROM membership_txns WHERE user_id = $1 AND device_id = $2 AND txn_id = $3",
+    )
+    .bind(user_id)
+    .bind(device_id)
+    .bind(txn_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Records the event a transaction ID produced (in the transaction that sent it).
+pub(crate) async fn insert_txn(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    device_id: &str,
+    txn_id: &str,
+    room_id: &str,
+    event_id: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO membership_txns (user_id, device_id, txn_id, room_id, event_id, created_ts) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(user_id)
+    .bind(device_id)
+    .bind(txn_id)
+    .bind(room_id)
+    .bind(event_id)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Rooms where the user is currently joined that have events with
+/// `after < stream_pos <= upto`.
+pub async fn joined_rooms_with_events_between(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT e.room_id FROM membership_events e JOIN membership_members m \
+         ON m.room_id = e.room_id WHERE m.user_id = $1 AND m.membership = 'join' \
+         AND e.stream_pos > $2 AND e.stream_pos <= $3",
+    )
+    .bind(user_id)
+    .bind(after)
+    .bind(upto)
+    .fetch_all(&mut *conn)
+    .await
+}

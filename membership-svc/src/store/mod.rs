@@ -1,0 +1,137 @@
+//! All SQL of the membership service, over one [`Database`] that may be PostgreSQL or
+//! SQLite.
+//!
+//! Portable SQL only: `$n` placeholders, `TEXT`/`BIGINT`, `ON CONFLICT`, `RETURNING`.
+//! Functions take a `&mut AnyConnection` so several of them compose inside one
+//! transaction (`&mut *tx`); they return `sqlx::Error` and the API layer decides what a
+//! client sees (`bailiff_database::fault`).
+//!
+//! # Stream ordering
+//!
+//! Every event (and every room account data change) gets a position from the single row
+//! of `membership_stream`, allocated inside the writing transaction with
+//! `UPDATE … SET pos = pos + n … RETURNING pos`. The row lock (PostgreSQL) or the write
+//! lock (SQLite) is held until commit, so positions commit in order: a reader that sees
+//! position N never later finds a smaller one appear. Write transactions start with
+//! [`Store::begin_write`], whose first statement takes that lock; this also serializes
+//! the permission checks that precede a write, and on SQLite it makes the transaction a
+//! writer from the start (a deferred reader that later writes can fail with
+//! `SQLITE_BUSY` instead of waiting).
+
+use std::ops::RangeInclusive;
+
+use bailiff_database::{Backend, Database};
+use sqlx::AnyConnection;
+
+mod account_data;
+mod events;
+mod members;
+mod rooms;
+
+pub use account_data::{
+    AccountDataRow, account_data_changes, room_account_data, room_account_data_for_room,
+    set_room_account_data,
+};
+pub use events::{
+    Dir, EventRow, NewEvent, append_events, current_state, current_state_event, event_by_id,
+    events_between, joined_rooms_with_events_between, state_at, txn_event,
+};
+pub(crate) use events::insert_txn;
+pub use members::{
+    MemberChange, MemberRow, append_member_events, ever_joined_before, local_joined_members,
+    member_rows_of_room, memberships_of_user, membership_of, rooms_with_membership,
+};
+pub use rooms::{RoomRow, find_server_notice_room, get_room, insert_room};
+
+/// A transaction on the membership tables.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Rows per multi-row statement: at most 11 parameters each keeps a statement well under
+/// SQLite's (32766) and PostgreSQL's (65535) parameter limits.
+pub(crate) const ROWS_PER_STATEMENT: usize = 200;
+
+/// Entry point to the membership tables; cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Wraps a pool whose schema has been migrated with [`crate::MIGRATIONS`].
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// The underlying database.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    /// Begins a write transaction and takes the stream lock first (see the module docs).
+    /// Every transaction that appends events or account data must start here.
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("UPDATE membership_stream SET pos = pos WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
+    /// Begins a read-only transaction that sees one consistent snapshot (REPEATABLE READ
+    /// on PostgreSQL; a SQLite read transaction is a snapshot already), so a `/sync`
+    /// answer built from several queries matches the stream position it reports.
+    pub async fn begin_snapshot(&self) -> Result<Tx, sqlx::Error> {
+        let mut tx = self.db.pool.begin().await?;
+        if self.db.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    /// A pooled connection for single-statement reads.
+    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, sqlx::Error> {
+        self.db.pool.acquire().await
+    }
+}
+
+/// Allocates `n` consecutive stream positions inside the caller's transaction.
+pub async fn allocate(
+    conn: &mut AnyConnection,
+    n: usize,
+) -> Result<RangeInclusive<i64>, sqlx::Error> {
+    let n = i64::try_from(n.max(1)).unwrap_or(i64::MAX);
+    let last: i64 =
+        sqlx::query_scalar("UPDATE membership_stream SET pos = pos + $1 WHERE id = 1 RETURNING pos")
+            .bind(n)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(last - n + 1..=last)
+}
+
+/// The highest committed stream position (as seen by this connection's snapshot).
+pub async fn current_pos(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT pos FROM membership_stream WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// `$first, $first+1, …` for `count` parameters.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `($1, …, $w), ($w+1, …)` for `rows` rows of `width` parameters each.
+pub(crate) fn row_placeholders(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(1 + r * width, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests;

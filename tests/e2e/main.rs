@@ -1,0 +1,18 @@
+//! End-to-end tests: the whole system started in-process (embedded, and distributed over
+//! real gRPC with PostgreSQL and Redis), driven over HTTP as clients do. One binary for
+//! every end-to-end test, to keep link time down.
+
+#[macro_use]
+pub mod harness;
+
+mod auth;
+mod bad_input;
+mod client_ip;
+mod client_server;
+mod dendrite_reset_password;
+mod http_rules;
+mod register;
+mod server_version;
+mod synapse_reset_password;
+mod third_party;
+mod whois;
