@@ -46,6 +46,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .fallback(error::not_found_fallback)
         .layer(axum::middleware::from_fn(cors::cors))
+        .layer(axum::middleware::from_fn(extract::body::buffer_body))
         .with_state(state)
 }
 

@@ -77,10 +77,17 @@ mod tests {
         let b = event_id("!r:hs", "@a:hs", "m.room.message", None, "{}", 1, 2);
         assert_eq!(a.len(), 44);
         assert!(a.starts_with('$'));
-        assert!(a[1..].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(
+            a[1..]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
         assert_ne!(a, b);
         // A state key "" differs from no state key.
-        assert_ne!(a, event_id("!r:hs", "@a:hs", "m.room.message", Some(""), "{}", 1, 1));
+        assert_ne!(
+            a,
+            event_id("!r:hs", "@a:hs", "m.room.message", Some(""), "{}", 1, 1)
+        );
     }
 
     #[test]
@@ -95,7 +102,16 @@ mod tests {
     fn tokens_round_trip_and_reject_garbage() {
         assert_eq!(parse_token(&token(42)), Some(42));
         assert_eq!(parse_token("s0"), Some(0));
-        for bad in ["", "s", "42", "s-1", "s1x", "t1", "s99999999999999999999", "s+1"] {
+        for bad in [
+            "",
+            "s",
+            "42",
+            "s-1",
+            "s1x",
+            "t1",
+            "s99999999999999999999",
+            "s+1",
+        ] {
             assert_eq!(parse_token(bad), None, "{bad}");
         }
     }

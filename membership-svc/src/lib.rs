@@ -56,7 +56,11 @@ pub async fn migrate(db: &Database) -> Result<(), sqlx::Error> {
 pub async fn start(deps: Deps) -> Result<tonic::service::Routes, StartError> {
     migrate(&deps.db).await?;
     let notifier = SyncNotifier::start(deps.bus.clone(), deps.shutdown.clone());
-    let rooms = RoomsService::new(Store::new(deps.db), notifier, deps.config.server_name.clone());
+    let rooms = RoomsService::new(
+        Store::new(deps.db),
+        notifier,
+        deps.config.server_name.clone(),
+    );
     Ok(tonic::service::Routes::new(RoomsServer::new(rooms))
         .add_service(EvacuationsServer::new(EvacuationsPlaceholder)))
 }

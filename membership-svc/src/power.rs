@@ -46,7 +46,10 @@ impl PowerLevels {
     }
 
     pub fn user_level(&self, user_id: &str) -> i64 {
-        self.users.get(user_id).copied().unwrap_or(self.users_default)
+        self.users
+            .get(user_id)
+            .copied()
+            .unwrap_or(self.users_default)
     }
 
     /// Level needed to send an event of `event_type` (a state event when `is_state`).

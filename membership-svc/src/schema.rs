@@ -85,4 +85,6 @@ CREATE TABLE membership_txns (
 );
 ",
     sqlite: None,
-}];
+},
+// Evacuation jobs (versions 100+): see `crate::evacuation::schema`.
+crate::evacuation::schema::JOBS];

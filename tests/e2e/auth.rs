@@ -12,19 +12,32 @@ const WHOAMI: &str = "/_matrix/client/v3/account/whoami";
 e2e!(token_sources_and_pinned_errors, |app: TestApp| async move {
     let user = app.register_user("authuser", false).await;
     // No token.
-    assert_error(&app.get(WHOAMI, None).await, 401, "M_MISSING_TOKEN", Some("Missing access token"));
+    assert_error(
+        &app.get(WHOAMI, None).await,
+        401,
+        "M_MISSING_TOKEN",
+        Some("Missing access token"),
+    );
     // Header not `Bearer <token>`.
     for header in ["Basic abc", "Bearer", "bearer abc", "Token abc"] {
         let reply = app
             .send(app.request("GET", WHOAMI).header("Authorization", header))
             .await;
-        assert_error(&reply, 401, "M_MISSING_TOKEN", Some("Invalid Authorization header"));
+        assert_error(
+            &reply,
+            401,
+            "M_MISSING_TOKEN",
+            Some("Invalid Authorization header"),
+        );
     }
     // Header and query both present.
     let reply = app
         .send(
-            app.request("GET", &format!("{WHOAMI}?access_token={}", user.access_token))
-                .bearer_auth(&user.access_token),
+            app.request(
+                "GET",
+                &format!("{WHOAMI}?access_token={}", user.access_token),
+            )
+            .bearer_auth(&user.access_token),
         )
         .await;
     assert_error(
@@ -36,65 +49,128 @@ e2e!(token_sources_and_pinned_errors, |app: TestApp| async move {
     // Unknown token, header or query; asked twice (the second answer may be cached).
     for _ in 0..2 {
         let reply = app.get(WHOAMI, Some("not-a-real-token")).await;
-        assert_error(&reply, 401, "M_UNKNOWN_TOKEN", Some("Invalid access token passed."));
+        assert_error(
+            &reply,
+            401,
+            "M_UNKNOWN_TOKEN",
+            Some("Invalid access token passed."),
+        );
         assert_eq!(reply.1["soft_logout"], json!(false));
         let reply = app.get(&format!("{WHOAMI}?access_token=nope"), None).await;
-        assert_error(&reply, 401, "M_UNKNOWN_TOKEN", Some("Invalid access token passed."));
+        assert_error(
+            &reply,
+            401,
+            "M_UNKNOWN_TOKEN",
+            Some("Invalid access token passed."),
+        );
         assert_eq!(reply.1["soft_logout"], json!(false));
     }
     // Both sources work.
-    assert_eq!(assert_ok(app.get(WHOAMI, Some(&user.access_token)).await)["user_id"], user.user_id.as_str());
-    let body = assert_ok(app.get(&format!("{WHOAMI}?access_token={}", user.access_token), None).await);
+    assert_eq!(
+        assert_ok(app.get(WHOAMI, Some(&user.access_token)).await)["user_id"],
+        user.user_id.as_str()
+    );
+    let body = assert_ok(
+        app.get(
+            &format!("{WHOAMI}?access_token={}", user.access_token),
+            None,
+        )
+        .await,
+    );
     assert_eq!(body["user_id"], user.user_id.as_str());
 });
 
-e2e!(admin_endpoint_refuses_non_admin, |app: TestApp| async move {
-    let user = app.register_user("plainuser", false).await;
-    for (method, path, body) in [
-        ("GET", "/_synapse/admin/v1/server_version".to_owned(), None),
-        ("POST", format!("/_synapse/admin/v1/reset_password/{}", user.user_id), Some(json!({"new_password": "x"}))),
-        ("POST", "/_dendrite/admin/resetPassword/plainuser".to_owned(), Some(json!({"password": "longenough"}))),
-    ] {
-        let reply = app.call(method, &path, Some(&user.access_token), body.as_ref()).await;
-        assert_error(&reply, 403, "M_FORBIDDEN", Some("You are not a server admin"));
+e2e!(
+    admin_endpoint_refuses_non_admin,
+    |app: TestApp| async move {
+        let user = app.register_user("plainuser", false).await;
+        for (method, path, body) in [
+            ("GET", "/_synapse/admin/v1/server_version".to_owned(), None),
+            (
+                "POST",
+                format!("/_synapse/admin/v1/reset_password/{}", user.user_id),
+                Some(json!({"new_password": "x"})),
+            ),
+            (
+                "POST",
+                "/_dendrite/admin/resetPassword/plainuser".to_owned(),
+                Some(json!({"password": "longenough"})),
+            ),
+        ] {
+            let reply = app
+                .call(method, &path, Some(&user.access_token), body.as_ref())
+                .await;
+            assert_error(
+                &reply,
+                403,
+                "M_FORBIDDEN",
+                Some("You are not a server admin"),
+            );
+        }
     }
-});
+);
 
-e2e!(auth_runs_before_path_and_body_validation, |app: TestApp| async move {
-    let user = app.register_user("orderuser", false).await;
-    // Malformed path and body, no token: 401.
-    let reply = app
-        .send(app.request("POST", "/_dendrite/admin/resetPassword/%ZZ").body("not json"))
-        .await;
-    assert_error(&reply, 401, "M_MISSING_TOKEN", Some("Missing access token"));
-    // Bad token: 401 unknown.
-    let reply = app
-        .send(
-            app.request("POST", "/_synapse/admin/v1/reset_password/@@@")
-                .bearer_auth("bogus")
-                .body("[]"),
-        )
-        .await;
-    assert_error(&reply, 401, "M_UNKNOWN_TOKEN", None);
-    // Not an admin: 403 before the malformed path.
-    let reply = app
-        .send(
-            app.request("POST", "/_dendrite/admin/resetPassword/%ZZ")
-                .bearer_auth(&user.access_token)
-                .body("not json"),
-        )
-        .await;
-    assert_error(&reply, 403, "M_FORBIDDEN", Some("You are not a server admin"));
-});
+e2e!(
+    auth_runs_before_path_and_body_validation,
+    |app: TestApp| async move {
+        let user = app.register_user("orderuser", false).await;
+        // Malformed path and body, no token: 401.
+        let reply = app
+            .send(
+                app.request("POST", "/_dendrite/admin/resetPassword/%ZZ")
+                    .body("not json"),
+            )
+            .await;
+        assert_error(&reply, 401, "M_MISSING_TOKEN", Some("Missing access token"));
+        // Bad token: 401 unknown.
+        let reply = app
+            .send(
+                app.request("POST", "/_synapse/admin/v1/reset_password/@@@")
+                    .bearer_auth("bogus")
+                    .body("[]"),
+            )
+            .await;
+        assert_error(&reply, 401, "M_UNKNOWN_TOKEN", None);
+        // Not an admin: 403 before the malformed path.
+        let reply = app
+            .send(
+                app.request("POST", "/_dendrite/admin/resetPassword/%ZZ")
+                    .bearer_auth(&user.access_token)
+                    .body("not json"),
+            )
+            .await;
+        assert_error(
+            &reply,
+            403,
+            "M_FORBIDDEN",
+            Some("You are not a server admin"),
+        );
+    }
+);
 
-e2e!(logout_revokes_on_the_very_next_request, |app: TestApp| async move {
-    let user = app.register_user("revokeme", false).await;
-    // Warm the cache.
-    assert_ok(app.get(WHOAMI, Some(&user.access_token)).await);
-    assert_ok(app.post("/_matrix/client/v3/logout", Some(&user.access_token), &json!({})).await);
-    let reply = app.get(WHOAMI, Some(&user.access_token)).await;
-    assert_error(&reply, 401, "M_UNKNOWN_TOKEN", Some("Invalid access token passed."));
-});
+e2e!(
+    logout_revokes_on_the_very_next_request,
+    |app: TestApp| async move {
+        let user = app.register_user("revokeme", false).await;
+        // Warm the cache.
+        assert_ok(app.get(WHOAMI, Some(&user.access_token)).await);
+        assert_ok(
+            app.post(
+                "/_matrix/client/v3/logout",
+                Some(&user.access_token),
+                &json!({}),
+            )
+            .await,
+        );
+        let reply = app.get(WHOAMI, Some(&user.access_token)).await;
+        assert_error(
+            &reply,
+            401,
+            "M_UNKNOWN_TOKEN",
+            Some("Invalid access token passed."),
+        );
+    }
+);
 
 /// Polls `check` until it is true, for at most one second.
 async fn within_one_second(mut check: impl AsyncFnMut() -> bool) -> bool {
@@ -132,9 +208,20 @@ async fn revocation_reaches_every_replica_within_one_second() {
     // The replica caches the token as valid.
     assert_eq!(on_replica(user.access_token.clone()).await, 200);
     assert_eq!(on_replica(user.access_token.clone()).await, 200);
-    assert_ok(app.post("/_matrix/client/v3/logout", Some(&user.access_token), &json!({})).await);
-    let refused = within_one_second(async || on_replica(user.access_token.clone()).await == 401).await;
-    assert!(refused, "the replica still accepts a revoked token after 1 s");
+    assert_ok(
+        app.post(
+            "/_matrix/client/v3/logout",
+            Some(&user.access_token),
+            &json!({}),
+        )
+        .await,
+    );
+    let refused =
+        within_one_second(async || on_replica(user.access_token.clone()).await == 401).await;
+    assert!(
+        refused,
+        "the replica still accepts a revoked token after 1 s"
+    );
     app.stop().await;
 }
 
@@ -164,7 +251,10 @@ async fn admin_changes_reach_every_replica_within_one_second() {
     let mut accounts = app.accounts_grpc().await;
     for (admin, expected) in [(true, 200), (false, 403)] {
         accounts
-            .set_admin(SetAdminRequest { user_id: user.user_id.clone(), admin })
+            .set_admin(SetAdminRequest {
+                user_id: user.user_id.clone(),
+                admin,
+            })
             .await
             .unwrap_or_else(|e| panic!("SetAdmin: {e}"));
         for base in &bases {

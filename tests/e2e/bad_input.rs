@@ -30,8 +30,21 @@ const ROUTES: &[(&str, &str)] = &[
 ];
 
 const BAD_IDS: &[&str] = &[
-    "%ZZ", "%", "%4", "%FF", "%00", "@", "!", "@@@", "@a:b:c", "@a%00b:bailiff.test",
-    "%40%3A", "..", "@alice:bad_server!", "@alice:[::1", "\u{e9}",
+    "%ZZ",
+    "%",
+    "%4",
+    "%FF",
+    "%00",
+    "@",
+    "!",
+    "@@@",
+    "@a:b:c",
+    "@a%00b:bailiff.test",
+    "%40%3A",
+    "..",
+    "@alice:bad_server!",
+    "@alice:[::1",
+    "\u{e9}",
 ];
 
 /// Marks a reply as acceptable: below 500, and a proper Matrix error when it is one.
@@ -41,7 +54,10 @@ fn assert_sane(what: &str, reply: &Reply) {
     assert!(status.as_u16() < 500, "{what}: {status} {body}");
     if status.as_u16() >= 400 {
         assert!(
-            body["errcode"].as_str().is_some_and(|c| c.starts_with("M_")) && body["error"].is_string(),
+            body["errcode"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("M_"))
+                && body["error"].is_string(),
             "{what}: not a Matrix error: {status} {body}"
         );
     }
@@ -60,11 +76,20 @@ fn bodies() -> Vec<(&'static str, Vec<u8>)> {
         ("array", b"[1,2,3]".to_vec()),
         ("string", b"\"hello\"".to_vec()),
         ("truncated", b"{\"a\":".to_vec()),
-        ("invalid utf-8", vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}']),
-        ("deep", format!("{}{}", "[".repeat(5000), "]".repeat(5000)).into_bytes()),
+        (
+            "invalid utf-8",
+            vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}'],
+        ),
+        (
+            "deep",
+            format!("{}{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(),
+        ),
         ("wrong types", wrong_types.to_string().into_bytes()),
         ("nested wrong types", nested.to_string().into_bytes()),
-        ("70 KiB", format!("{{\"pad\":\"{}\"}}", "x".repeat(70 * 1024)).into_bytes()),
+        (
+            "70 KiB",
+            format!("{{\"pad\":\"{}\"}}", "x".repeat(70 * 1024)).into_bytes(),
+        ),
     ]
 }
 
@@ -72,7 +97,10 @@ e2e!(no_bad_input_gives_a_5xx, |app: TestApp| async move {
     let admin = app.register_user("fuzzadmin", true).await;
     // Logout routes would end the admin's session: they get a throw-away token instead.
     let (_, spare) = app.login("fuzzadmin", &admin.password).await;
-    let spare = spare["access_token"].as_str().unwrap_or_default().to_owned();
+    let spare = spare["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     for (method, template) in ROUTES {
         let logs_out = template.contains("/logout");
         let tokens: Vec<Option<&str>> = if logs_out {
@@ -80,7 +108,11 @@ e2e!(no_bad_input_gives_a_5xx, |app: TestApp| async move {
         } else {
             vec![None, Some("bogus-token"), Some(admin.access_token.as_str())]
         };
-        let ids: Vec<&str> = if template.contains("{id}") { BAD_IDS.to_vec() } else { vec![""] };
+        let ids: Vec<&str> = if template.contains("{id}") {
+            BAD_IDS.to_vec()
+        } else {
+            vec![""]
+        };
         for token in &tokens {
             for id in &ids {
                 let path = template.replace("{id}", id);
@@ -98,7 +130,10 @@ e2e!(no_bad_input_gives_a_5xx, |app: TestApp| async move {
                 if let Some(token) = token {
                     request = request.bearer_auth(token);
                 }
-                assert_sane(&format!("{method} {path} with {name}"), &app.send(request).await);
+                assert_sane(
+                    &format!("{method} {path} with {name}"),
+                    &app.send(request).await,
+                );
             }
             // Odd methods.
             for odd in ["PATCH", "DELETE", "PUT", "TRACE", "PROPFIND", "HEAD"] {
@@ -117,10 +152,19 @@ e2e!(no_bad_input_gives_a_5xx, |app: TestApp| async move {
         if logs_out {
             // And once for real, with odd bodies, on the spare session.
             let request = app.request(method, template).bearer_auth(&spare).body("[]");
-            assert_sane(&format!("{method} {template} logged in"), &app.send(request).await);
+            assert_sane(
+                &format!("{method} {template} logged in"),
+                &app.send(request).await,
+            );
         }
     }
     // The admin session survived everything above.
-    let body = assert_ok(app.get("/_matrix/client/v3/account/whoami", Some(&admin.access_token)).await);
+    let body = assert_ok(
+        app.get(
+            "/_matrix/client/v3/account/whoami",
+            Some(&admin.access_token),
+        )
+        .await,
+    );
     assert_eq!(body["user_id"], Value::from(admin.user_id.clone()));
 });

@@ -40,32 +40,38 @@ fn has_connection(body: &Value, device: &str, ip: &str, user_agent: &str) -> boo
         .any(|c| c["ip"] == ip && c["user_agent"] == user_agent && c["last_seen"].is_i64())
 }
 
-e2e!(a_request_shows_up_in_whois_within_one_second, |app: TestApp| async move {
-    let user = app.register_user("seenuser", false).await;
-    let before = bailiff_database::now_ms();
-    let reply = app
-        .send(
-            app.request("GET", "/_matrix/client/v3/account/whoami")
-                .bearer_auth(&user.access_token)
-                .header("User-Agent", "e2e-agent/1.0"),
-        )
+e2e!(
+    a_request_shows_up_in_whois_within_one_second,
+    |app: TestApp| async move {
+        let user = app.register_user("seenuser", false).await;
+        let before = bailiff_database::now_ms();
+        let reply = app
+            .send(
+                app.request("GET", "/_matrix/client/v3/account/whoami")
+                    .bearer_auth(&user.access_token)
+                    .header("User-Agent", "e2e-agent/1.0"),
+            )
+            .await;
+        assert_ok(reply);
+        let body = whois_within_one_second(&app, &user, |b| {
+            has_connection(b, &user.device_id, "127.0.0.1", "e2e-agent/1.0")
+        })
         .await;
-    assert_ok(reply);
-    let body = whois_within_one_second(&app, &user, |b| {
-        has_connection(b, &user.device_id, "127.0.0.1", "e2e-agent/1.0")
-    })
-    .await;
-    assert!(
-        has_connection(&body, &user.device_id, "127.0.0.1", "e2e-agent/1.0"),
-        "connection not in whois within 1 s: {body}"
-    );
-    let seen = connections(&body, &user.device_id)
-        .iter()
-        .filter_map(|c| c["last_seen"].as_i64())
-        .max()
-        .unwrap_or(0);
-    assert!(seen >= before - 1000, "last_seen {seen} is older than the request ({before})");
-});
+        assert!(
+            has_connection(&body, &user.device_id, "127.0.0.1", "e2e-agent/1.0"),
+            "connection not in whois within 1 s: {body}"
+        );
+        let seen = connections(&body, &user.device_id)
+            .iter()
+            .filter_map(|c| c["last_seen"].as_i64())
+            .max()
+            .unwrap_or(0);
+        assert!(
+            seen >= before - 1000,
+            "last_seen {seen} is older than the request ({before})"
+        );
+    }
+);
 
 e2e!(
     forwarded_for_is_believed_from_a_trusted_proxy,
@@ -94,21 +100,30 @@ e2e!(
     }
 );
 
-e2e!(forwarded_for_is_ignored_from_an_untrusted_peer, |app: TestApp| async move {
-    let user = app.register_user("direct", false).await;
-    let reply = app
-        .send(
-            app.request("GET", "/_matrix/client/v3/account/whoami")
-                .bearer_auth(&user.access_token)
-                .header("User-Agent", "spoofer")
-                .header("X-Forwarded-For", "203.0.113.7"),
-        )
+e2e!(
+    forwarded_for_is_ignored_from_an_untrusted_peer,
+    |app: TestApp| async move {
+        let user = app.register_user("direct", false).await;
+        let reply = app
+            .send(
+                app.request("GET", "/_matrix/client/v3/account/whoami")
+                    .bearer_auth(&user.access_token)
+                    .header("User-Agent", "spoofer")
+                    .header("X-Forwarded-For", "203.0.113.7"),
+            )
+            .await;
+        assert_ok(reply);
+        let body = whois_within_one_second(&app, &user, |b| {
+            has_connection(b, &user.device_id, "127.0.0.1", "spoofer")
+        })
         .await;
-    assert_ok(reply);
-    let body = whois_within_one_second(&app, &user, |b| {
-        has_connection(b, &user.device_id, "127.0.0.1", "spoofer")
-    })
-    .await;
-    assert!(has_connection(&body, &user.device_id, "127.0.0.1", "spoofer"), "{body}");
-    assert!(!has_connection(&body, &user.device_id, "203.0.113.7", "spoofer"), "{body}");
-});
+        assert!(
+            has_connection(&body, &user.device_id, "127.0.0.1", "spoofer"),
+            "{body}"
+        );
+        assert!(
+            !has_connection(&body, &user.device_id, "203.0.113.7", "spoofer"),
+            "{body}"
+        );
+    }
+);

@@ -73,7 +73,11 @@ pub async fn spawn_app_with(mode: Mode, customize: impl FnOnce(&mut Config)) -> 
     config.listen.internal = Some(local(0));
     config.auth.client_ip_flush_ms = 100;
     config.telemetry.log_level = "warn".into();
-    for role in [&mut config.accounts, &mut config.membership, &mut config.notices] {
+    for role in [
+        &mut config.accounts,
+        &mut config.membership,
+        &mut config.notices,
+    ] {
         role.listen = local(0);
     }
     if mode == Mode::Distributed {
@@ -116,7 +120,9 @@ pub async fn spawn_app_with(mode: Mode, customize: impl FnOnce(&mut Config)) -> 
             let gateway = bailiff::start(config.clone(), &[Role::Gateway])
                 .await
                 .unwrap_or_else(|e| panic!("starting the gateway: {e:#}"));
-            let addr = gateway.http_addr.unwrap_or_else(|| panic!("no HTTP listener"));
+            let addr = gateway
+                .http_addr
+                .unwrap_or_else(|| panic!("no HTTP listener"));
             running.push(gateway);
             addr
         }
@@ -154,11 +160,17 @@ impl TestApp {
     /// Distributed mode only: starts another gateway replica on the same services, bus
     /// and database; returns its base URL. It stops with the deployment.
     pub async fn spawn_gateway_replica(&self) -> String {
-        assert_eq!(self.mode, Mode::Distributed, "replicas need the distributed mode");
+        assert_eq!(
+            self.mode,
+            Mode::Distributed,
+            "replicas need the distributed mode"
+        );
         let replica = bailiff::start((*self.config).clone(), &[Role::Gateway])
             .await
             .unwrap_or_else(|e| panic!("starting a gateway replica: {e:#}"));
-        let addr = replica.http_addr.unwrap_or_else(|| panic!("no HTTP listener"));
+        let addr = replica
+            .http_addr
+            .unwrap_or_else(|| panic!("no HTTP listener"));
         self.running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -168,7 +180,11 @@ impl TestApp {
 
     /// Distributed mode only: stops the process running `role`.
     pub async fn stop_role(&self, role: Role) {
-        assert_eq!(self.mode, Mode::Distributed, "roles are separate only when distributed");
+        assert_eq!(
+            self.mode,
+            Mode::Distributed,
+            "roles are separate only when distributed"
+        );
         let stopped = {
             let mut guard = self.running.lock().unwrap_or_else(|p| p.into_inner());
             let index = guard
@@ -185,7 +201,11 @@ impl TestApp {
     pub async fn accounts_grpc(
         &self,
     ) -> bailiff_proto::accounts::accounts_client::AccountsClient<tonic::transport::Channel> {
-        assert_eq!(self.mode, Mode::Distributed, "accounts-svc has no address when embedded");
+        assert_eq!(
+            self.mode,
+            Mode::Distributed,
+            "accounts-svc has no address when embedded"
+        );
         bailiff_proto::accounts::accounts_client::AccountsClient::connect(
             self.config.accounts.address.clone(),
         )
@@ -210,10 +230,13 @@ impl TestApp {
         let response = request
             .send()
             .await
-            .unwrap_or_else(|e| panic!("request failed: {e}"));
+            .unwrap_or_else(|e| panic!("request failed: {e:?}"));
         let status = response.status();
         let bytes = response.bytes().await.unwrap_or_default();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     /// Any method, optional bearer token, optional JSON body.
@@ -261,7 +284,10 @@ impl TestApp {
         admin: bool,
         user_type: Option<&str>,
     ) -> String {
-        let secret = self.secret.as_deref().unwrap_or_else(|| panic!("no secret configured"));
+        let secret = self
+            .secret
+            .as_deref()
+            .unwrap_or_else(|| panic!("no secret configured"));
         gateway::registration_mac(secret, nonce, username, password, admin, user_type)
     }
 
@@ -353,8 +379,7 @@ macro_rules! e2e {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn embedded() {
                 let app =
-                    $crate::harness::spawn_app_with($crate::harness::Mode::Embedded, $config)
-                        .await;
+                    $crate::harness::spawn_app_with($crate::harness::Mode::Embedded, $config).await;
                 ($body)(app.clone()).await;
                 app.stop().await;
             }

@@ -15,6 +15,16 @@ e2e!(server_version_for_admins_only, |app: TestApp| async move {
     );
     let user = app.register_user("versionuser", false).await;
     let reply = app.get(PATH, Some(&user.access_token)).await;
-    assert_error(&reply, 403, "M_FORBIDDEN", Some("You are not a server admin"));
-    assert_error(&app.get(PATH, None).await, 401, "M_MISSING_TOKEN", Some("Missing access token"));
+    assert_error(
+        &reply,
+        403,
+        "M_FORBIDDEN",
+        Some("You are not a server admin"),
+    );
+    assert_error(
+        &app.get(PATH, None).await,
+        401,
+        "M_MISSING_TOKEN",
+        Some("Missing access token"),
+    );
 });

@@ -12,7 +12,9 @@ use crate::harness::*;
 fn python() -> PathBuf {
     let path = std::env::var_os("BAILIFF_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python")
+        });
     assert!(
         path.exists(),
         "Python with matrix-nio and Synapse is required for these tests but {} does not exist: \
@@ -23,7 +25,9 @@ fn python() -> PathBuf {
 }
 
 fn script(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/clients").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e/clients")
+        .join(name)
 }
 
 /// Runs a client script; panics with its output unless it exits successfully. Returns
@@ -48,27 +52,46 @@ async fn run(name: &str, args: &[&str]) -> String {
     stdout
 }
 
-e2e!(matrix_nio_logs_in_whoami_and_out, |app: TestApp| async move {
-    let user = app.register_user("niouser", false).await;
-    let out = run("nio_login.py", &[&app.base_url, &user.user_id, &user.password]).await;
-    let result: serde_json::Value = serde_json::from_str(out.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("nio_login.py printed no JSON ({e}): {out}"));
-    assert_eq!(result["user_id"], user.user_id.as_str(), "{result}");
-    assert_eq!(result["whoami"], user.user_id.as_str(), "{result}");
-    // nio's token no longer works after its logout.
-    let token = result["access_token"].as_str().unwrap_or_default();
-    let reply = app.get("/_matrix/client/v3/account/whoami", Some(token)).await;
-    assert_error(&reply, 401, "M_UNKNOWN_TOKEN", None);
-});
+e2e!(
+    matrix_nio_logs_in_whoami_and_out,
+    |app: TestApp| async move {
+        let user = app.register_user("niouser", false).await;
+        let out = run(
+            "nio_login.py",
+            &[&app.base_url, &user.user_id, &user.password],
+        )
+        .await;
+        let result: serde_json::Value =
+            serde_json::from_str(out.lines().last().unwrap_or_default())
+                .unwrap_or_else(|e| panic!("nio_login.py printed no JSON ({e}): {out}"));
+        assert_eq!(result["user_id"], user.user_id.as_str(), "{result}");
+        assert_eq!(result["whoami"], user.user_id.as_str(), "{result}");
+        // nio's token no longer works after its logout.
+        let token = result["access_token"].as_str().unwrap_or_default();
+        let reply = app
+            .get("/_matrix/client/v3/account/whoami", Some(token))
+            .await;
+        assert_error(&reply, 401, "M_UNKNOWN_TOKEN", None);
+    }
+);
 
-e2e!(synapse_register_new_matrix_user, |app: TestApp| async move {
-    let secret = app.secret.clone().unwrap_or_default();
-    run("synapse_register.py", &[&app.base_url, &secret, "synapseuser", "synapse-pass"]).await;
-    let (status, body) = app.login("synapseuser", "synapse-pass").await;
-    assert_eq!(status.as_u16(), 200, "{body}");
-    assert_eq!(body["user_id"], app.user_id("synapseuser"));
-    // Not an admin (--no-admin).
-    let token = body["access_token"].as_str().unwrap_or_default();
-    let reply = app.get("/_synapse/admin/v1/server_version", Some(token)).await;
-    assert_error(&reply, 403, "M_FORBIDDEN", None);
-});
+e2e!(
+    synapse_register_new_matrix_user,
+    |app: TestApp| async move {
+        let secret = app.secret.clone().unwrap_or_default();
+        run(
+            "synapse_register.py",
+            &[&app.base_url, &secret, "synapseuser", "synapse-pass"],
+        )
+        .await;
+        let (status, body) = app.login("synapseuser", "synapse-pass").await;
+        assert_eq!(status.as_u16(), 200, "{body}");
+        assert_eq!(body["user_id"], app.user_id("synapseuser"));
+        // Not an admin (--no-admin).
+        let token = body["access_token"].as_str().unwrap_or_default();
+        let reply = app
+            .get("/_synapse/admin/v1/server_version", Some(token))
+            .await;
+        assert_error(&reply, 403, "M_FORBIDDEN", None);
+    }
+);

@@ -1,6 +1,9 @@
 //! The request body, read up to the 64 KiB limit and parsed on demand.
 
+use axum::body::Body;
 use axum::extract::{FromRequest, Request};
+use axum::middleware::Next;
+use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use matrix_status::{MatrixError, errcode};
@@ -44,43 +47,74 @@ pub fn parse_object(bytes: &[u8]) -> Result<JsonObject, MatrixError> {
     }
 }
 
+/// Set by [`buffer_body`] when the body could not be accepted.
+#[derive(Debug, Clone)]
+struct BodyRejected(MatrixError);
+
+/// Middleware: reads every request body before routing (up to the limit, discarding
+/// the rest of an oversized one), so a handler that answers without looking at the body
+/// (an auth failure, a `GET`) never leaves unread bytes that would reset the connection.
+/// An oversized or unreadable body is remembered and reported by [`JsonBody::object`].
+pub async fn buffer_body(request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let body = match read_limited(body, declared).await {
+        Ok(bytes) => Body::from(bytes),
+        Err(error) => {
+            parts.extensions.insert(BodyRejected(error));
+            Body::empty()
+        }
+    };
+    next.run(Request::from_parts(parts, body)).await
+}
+
+async fn read_limited(mut body: Body, declared: Option<u64>) -> Result<Bytes, MatrixError> {
+    if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
+        drain(body).await;
+        return Err(too_large());
+    }
+    let mut collected = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(MatrixError::bad_request(
+                errcode::NOT_JSON,
+                "Could not read the request body",
+            ));
+        };
+        if let Ok(data) = frame.into_data() {
+            if collected.len() + data.len() > BODY_LIMIT {
+                drain(body).await;
+                return Err(too_large());
+            }
+            collected.extend_from_slice(&data);
+        }
+    }
+    Ok(collected.freeze())
+}
+
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(BodyRejected(error)) = request.extensions().get::<BodyRejected>() {
+            return Ok(Self(Err(error.clone())));
+        }
         let declared = request
             .headers()
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let mut body = request.into_body();
-        if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
-            drain(body).await;
-            return Ok(Self(Err(too_large())));
-        }
-        let mut collected = BytesMut::new();
-        while let Some(frame) = body.frame().await {
-            let Ok(frame) = frame else {
-                return Ok(Self(Err(MatrixError::bad_request(
-                    errcode::NOT_JSON,
-                    "Could not read the request body",
-                ))));
-            };
-            if let Ok(data) = frame.into_data() {
-                if collected.len() + data.len() > BODY_LIMIT {
-                    drain(body).await;
-                    return Ok(Self(Err(too_large())));
-                }
-                collected.extend_from_slice(&data);
-            }
-        }
-        Ok(Self(Ok(collected.freeze())))
+        Ok(Self(read_limited(request.into_body(), declared).await))
     }
 }
 
 /// Reads and discards what is left of an oversized body (up to a bound), so the client
 /// sees our `413` instead of a connection reset.
-async fn drain(mut body: axum::body::Body) {
+async fn drain(mut body: Body) {
     const DRAIN_LIMIT: usize = 1024 * 1024;
     let mut drained = 0;
     while drained < DRAIN_LIMIT {
@@ -88,5 +122,20 @@ async fn drain(mut body: axum::body::Body) {
             Some(Ok(frame)) => drained += frame.data_ref().map_or(0, |d| d.len()),
             _ => break,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_bodies_by_the_rules() {
+        let code = |body: &[u8]| parse_object(body).err().map(|e| e.errcode);
+        assert_eq!(code(b""), None);
+        assert_eq!(code(b"{\"a\":1}"), None);
+        assert_eq!(code(b"not json"), Some("M_NOT_JSON"));
+        assert_eq!(code(b"[1]"), Some("M_BAD_JSON"));
+        assert_eq!(code(b"null"), Some("M_BAD_JSON"));
     }
 }

@@ -29,6 +29,14 @@ pub enum ConfigError {
     Rule(String),
 }
 
+/// Keys without a section, readable from `BAILIFF_<KEY>`.
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "server_name",
+    "registration_shared_secret",
+    "registration_shared_secret_file",
+    "trusted_proxies",
+];
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -268,7 +276,17 @@ impl Config {
         if let Some(file) = file {
             figment = figment.merge(Yaml::file_exact(file));
         }
-        figment.merge(Env::prefixed("BAILIFF_").split("__"))
+        // Only variables that name a key are read: Kubernetes service links
+        // (`BAILIFF_GATEWAY_PORT`) and tooling variables (`BAILIFF_TEST_…`) share the
+        // prefix and must not make the configuration invalid.
+        figment.merge(
+            Env::prefixed("BAILIFF_")
+                .filter(|key| {
+                    let key = key.as_str().to_ascii_lowercase();
+                    key.contains("__") || TOP_LEVEL_KEYS.contains(&key.as_str())
+                })
+                .split("__"),
+        )
     }
 
     /// Extracts and checks a configuration from any figment.

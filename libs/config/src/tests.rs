@@ -24,6 +24,9 @@ fn file_then_environment_then_secret_files() {
         jail.create_file("secret.txt", "hunter2\n")?;
         jail.set_env("BAILIFF_DATABASE__URL", "postgres://override/y");
         jail.set_env("BAILIFF_SERVER_NOTICES__LOCAL_PART", "notices");
+        // Service links and tooling variables share the prefix and are ignored.
+        jail.set_env("BAILIFF_GATEWAY_PORT", "tcp://10.0.0.1:8008");
+        jail.set_env("BAILIFF_TEST_POSTGRES_URL", "postgres://elsewhere/x");
         let config = Config::load(Some(Path::new("bailiff.yaml"))).map_err(|e| e.to_string())?;
         assert_eq!(config.server_name, "example.org");
         assert_eq!(config.database.url, "postgres://override/y");

@@ -60,7 +60,10 @@ impl JobQueue {
     /// A queue on a Redis stream shared by every process using the same prefix and
     /// queue name. Connects lazily, so start-up does not depend on Redis being up;
     /// fails only on an invalid URL or configuration.
-    pub async fn redis(options: RedisQueueOptions, config: QueueConfig) -> Result<Self, QueueError> {
+    pub async fn redis(
+        options: RedisQueueOptions,
+        config: QueueConfig,
+    ) -> Result<Self, QueueError> {
         validate(&config)?;
         Ok(Self {
             transport: Transport::Redis(RedisQueue::new(options, config)?),

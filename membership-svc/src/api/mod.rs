@@ -77,7 +77,9 @@ fn reply<T>(result: Result<T>) -> std::result::Result<Response<T>, Status> {
 /// Parses event content (or another JSON payload) that must be an object.
 pub(crate) fn json_object(text: &str, what: &str) -> Result<Map<String, Value>> {
     if text.len() > MAX_CONTENT_BYTES {
-        return Err(MatrixError::new(413, errcode::TOO_LARGE, format!("{what} is too large")).into());
+        return Err(
+            MatrixError::new(413, errcode::TOO_LARGE, format!("{what} is too large")).into(),
+        );
     }
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(object)) => Ok(object),

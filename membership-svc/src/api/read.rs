@@ -67,7 +67,8 @@ async fn state_for(conn: &mut AnyConnection, room_id: &str, view: View) -> Resul
 }
 
 fn parse_token(token: &str, what: &str) -> Result<i64> {
-    ids::parse_token(token).ok_or_else(|| MatrixError::invalid_param(format!("Invalid {what} token")).into())
+    ids::parse_token(token)
+        .ok_or_else(|| MatrixError::invalid_param(format!("Invalid {what} token")).into())
 }
 
 impl RoomsService {
@@ -104,7 +105,10 @@ impl RoomsService {
         Ok(pb::GetJoinedMembersResponse { joined })
     }
 
-    pub(crate) async fn get_members(&self, request: pb::GetMembersRequest) -> Result<pb::GetMembersResponse> {
+    pub(crate) async fn get_members(
+        &self,
+        request: pb::GetMembersRequest,
+    ) -> Result<pb::GetMembersResponse> {
         let mut conn = self.store.conn().await?;
         let view = view(&mut conn, &request.room_id, &request.requester).await?;
         let state = state_for(&mut conn, &request.room_id, view).await?;
@@ -121,7 +125,10 @@ impl RoomsService {
         Ok(pb::GetMembersResponse { chunk })
     }
 
-    pub(crate) async fn get_state(&self, request: pb::GetStateRequest) -> Result<pb::GetStateResponse> {
+    pub(crate) async fn get_state(
+        &self,
+        request: pb::GetStateRequest,
+    ) -> Result<pb::GetStateResponse> {
         let mut conn = self.store.conn().await?;
         let view = view(&mut conn, &request.room_id, &request.requester).await?;
         let events = state_for(&mut conn, &request.room_id, view)
@@ -140,13 +147,21 @@ impl RoomsService {
         let view = view(&mut conn, &request.room_id, &request.requester).await?;
         let event = match view {
             View::Current => {
-                store::current_state_event(&mut conn, &request.room_id, &request.r#type, &request.state_key)
-                    .await?
+                store::current_state_event(
+                    &mut conn,
+                    &request.room_id,
+                    &request.r#type,
+                    &request.state_key,
+                )
+                .await?
             }
             View::Until(pos) => store::state_at(&mut conn, &request.room_id, pos)
                 .await?
                 .into_iter()
-                .find(|e| e.event_type == request.r#type && e.state_key.as_deref() == Some(&request.state_key)),
+                .find(|e| {
+                    e.event_type == request.r#type
+                        && e.state_key.as_deref() == Some(&request.state_key)
+                }),
         };
         match event {
             Some(event) => Ok(pb::GetStateEventResponse {
@@ -223,9 +238,14 @@ impl RoomsService {
         })
     }
 
-    pub(crate) async fn get_room_tags(&self, request: pb::GetRoomTagsRequest) -> Result<pb::GetRoomTagsResponse> {
+    pub(crate) async fn get_room_tags(
+        &self,
+        request: pb::GetRoomTagsRequest,
+    ) -> Result<pb::GetRoomTagsResponse> {
         let mut conn = self.store.conn().await?;
-        let content = store::room_account_data(&mut conn, &request.user_id, &request.room_id, "m.tag").await?;
+        let content =
+            store::room_account_data(&mut conn, &request.user_id, &request.room_id, "m.tag")
+                .await?;
         let tags = tags_of(content.as_deref());
         Ok(pb::GetRoomTagsResponse {
             content: serde_json::json!({ "tags": tags }).to_string(),
@@ -237,7 +257,10 @@ impl RoomsService {
         request: pb::GetMembershipRequest,
     ) -> Result<pb::GetMembershipResponse> {
         let mut conn = self.store.conn().await?;
-        if store::get_room(&mut conn, &request.room_id).await?.is_none() {
+        if store::get_room(&mut conn, &request.room_id)
+            .await?
+            .is_none()
+        {
             return Err(room_not_found());
         }
         let row = store::membership_of(&mut conn, &request.room_id, &request.user_id).await?;
@@ -251,7 +274,10 @@ impl RoomsService {
         })
     }
 
-    pub(crate) async fn get_room(&self, request: pb::GetRoomRequest) -> Result<pb::GetRoomResponse> {
+    pub(crate) async fn get_room(
+        &self,
+        request: pb::GetRoomRequest,
+    ) -> Result<pb::GetRoomResponse> {
         let mut conn = self.store.conn().await?;
         let Some(room) = store::get_room(&mut conn, &request.room_id).await? else {
             return Err(room_not_found());

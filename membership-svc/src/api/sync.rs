@@ -58,7 +58,10 @@ impl RoomsService {
         let since = if request.since.is_empty() {
             None
         } else {
-            Some(ids::parse_token(&request.since).ok_or_else(|| MatrixError::invalid_param("Invalid since token"))?)
+            Some(
+                ids::parse_token(&request.since)
+                    .ok_or_else(|| MatrixError::invalid_param("Invalid since token"))?,
+            )
         };
         let limit = match request.timeline_limit {
             0 => DEFAULT_TIMELINE_LIMIT,
@@ -78,7 +81,9 @@ impl RoomsService {
             // Anything committed after this point wakes the wait below.
             wake.borrow_and_update();
             let response = self.sync_once(&params).await?;
-            let has_news = !response.join.is_empty() || !response.invite.is_empty() || !response.leave.is_empty();
+            let has_news = !response.join.is_empty()
+                || !response.invite.is_empty()
+                || !response.leave.is_empty();
             let now = Instant::now();
             if has_news || since.is_none() || request.full_state || now >= deadline {
                 return Ok(response);
@@ -101,13 +106,19 @@ impl RoomsService {
         let memberships = store::memberships_of_user(&mut tx, params.user_id).await?;
         let (active_rooms, account_changes) = match params.since {
             Some(since) => {
-                let rooms: HashSet<String> =
-                    store::joined_rooms_with_events_between(&mut tx, params.user_id, since, current)
-                        .await?
-                        .into_iter()
-                        .collect();
+                let rooms: HashSet<String> = store::joined_rooms_with_events_between(
+                    &mut tx,
+                    params.user_id,
+                    since,
+                    current,
+                )
+                .await?
+                .into_iter()
+                .collect();
                 let mut changes: HashMap<String, Vec<AccountDataRow>> = HashMap::new();
-                for row in store::account_data_changes(&mut tx, params.user_id, since, current).await? {
+                for row in
+                    store::account_data_changes(&mut tx, params.user_id, since, current).await?
+                {
                     changes.entry(row.room_id.clone()).or_default().push(row);
                 }
                 (rooms, changes)
@@ -129,7 +140,14 @@ impl RoomsService {
                         continue;
                     }
                     let room = self
-                        .joined_room(&mut tx, params, &member, current, changed_since, room_changes)
+                        .joined_room(
+                            &mut tx,
+                            params,
+                            &member,
+                            current,
+                            changed_since,
+                            room_changes,
+                        )
                         .await?;
                     response.join.push(room);
                 }
@@ -160,7 +178,11 @@ impl RoomsService {
         newly_joined: bool,
         account_changes: Option<&Vec<AccountDataRow>>,
     ) -> Result<pb::JoinedRoom> {
-        let after = if newly_joined { 0 } else { params.since.unwrap_or(0) };
+        let after = if newly_joined {
+            0
+        } else {
+            params.since.unwrap_or(0)
+        };
         let (timeline, first_pos) = timeline(conn, params, &member.room_id, after, current).await?;
         let state = if newly_joined || params.full_state {
             store::state_at(conn, &member.room_id, first_pos - 1).await?
@@ -219,7 +241,10 @@ impl RoomsService {
             let timeline = pb::Timeline {
                 prev_batch: ids::token(member.stream_pos - 1),
                 limited: false,
-                events: leave.into_iter().map(|e| to_pb(e, Some((params.user_id, params.device_id)))).collect(),
+                events: leave
+                    .into_iter()
+                    .map(|e| to_pb(e, Some((params.user_id, params.device_id))))
+                    .collect(),
             };
             (timeline, Vec::new())
         };
@@ -248,7 +273,8 @@ async fn timeline(
     after: i64,
     upto: i64,
 ) -> Result<(pb::Timeline, i64)> {
-    let mut rows = store::events_between(conn, room_id, after, upto, params.limit + 1, Dir::Backward).await?;
+    let mut rows =
+        store::events_between(conn, room_id, after, upto, params.limit + 1, Dir::Backward).await?;
     let limited = rows.len() as i64 > params.limit;
     rows.truncate(params.limit as usize);
     rows.reverse();
@@ -266,7 +292,10 @@ async fn timeline(
 
 /// Stripped state for an invitee: a few room-describing events plus the invite itself,
 /// each with its sender.
-async fn invite_state(conn: &mut AnyConnection, member: &MemberRow) -> Result<Vec<pb::StrippedEvent>> {
+async fn invite_state(
+    conn: &mut AnyConnection,
+    member: &MemberRow,
+) -> Result<Vec<pb::StrippedEvent>> {
     let state = store::current_state(conn, &member.room_id).await?;
     let mut stripped: Vec<pb::StrippedEvent> = state
         .into_iter()

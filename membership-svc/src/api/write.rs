@@ -78,13 +78,23 @@ impl RoomsService {
         let mut create = creation_content.unwrap_or_default();
         create.insert("creator".into(), creator.into());
         create.insert("room_version".into(), room_version.clone().into());
-        events.push(NewEvent::state("m.room.create", "", creator, Value::Object(create).to_string()));
+        events.push(NewEvent::state(
+            "m.room.create",
+            "",
+            creator,
+            Value::Object(create).to_string(),
+        ));
         // The creator joins.
         let mut member = json!({"membership": "join"});
         if let Some(name) = &request.creator_displayname {
             member["displayname"] = name.clone().into();
         }
-        events.push(NewEvent::state("m.room.member", creator, creator, member.to_string()));
+        events.push(NewEvent::state(
+            "m.room.member",
+            creator,
+            creator,
+            member.to_string(),
+        ));
         // Power levels.
         let ops: Vec<&str> = if preset == "trusted_private_chat" {
             invitees.clone()
@@ -92,22 +102,43 @@ impl RoomsService {
             Vec::new()
         };
         let levels = power::initial_content(creator, preset, &ops, pl_override.as_ref());
-        events.push(NewEvent::state("m.room.power_levels", "", creator, levels.to_string()));
+        events.push(NewEvent::state(
+            "m.room.power_levels",
+            "",
+            creator,
+            levels.to_string(),
+        ));
         // Preset state, unless initial_state sets the same key.
         let overridden = |event_type: &str| {
             initial_state
                 .iter()
                 .any(|(t, k, _)| t == event_type && k.is_empty())
         };
-        let join_rule = if preset == "public_chat" { "public" } else { "invite" };
-        let guest_access = if preset == "public_chat" { "forbidden" } else { "can_join" };
+        let join_rule = if preset == "public_chat" {
+            "public"
+        } else {
+            "invite"
+        };
+        let guest_access = if preset == "public_chat" {
+            "forbidden"
+        } else {
+            "can_join"
+        };
         for (event_type, content) in [
             ("m.room.join_rules", json!({"join_rule": join_rule})),
-            ("m.room.history_visibility", json!({"history_visibility": "shared"})),
+            (
+                "m.room.history_visibility",
+                json!({"history_visibility": "shared"}),
+            ),
             ("m.room.guest_access", json!({"guest_access": guest_access})),
         ] {
             if !overridden(event_type) {
-                events.push(NewEvent::state(event_type, "", creator, content.to_string()));
+                events.push(NewEvent::state(
+                    event_type,
+                    "",
+                    creator,
+                    content.to_string(),
+                ));
             }
         }
         for (event_type, state_key, content) in initial_state {
@@ -119,17 +150,32 @@ impl RoomsService {
             ));
         }
         if let Some(name) = &request.name {
-            events.push(NewEvent::state("m.room.name", "", creator, json!({"name": name}).to_string()));
+            events.push(NewEvent::state(
+                "m.room.name",
+                "",
+                creator,
+                json!({"name": name}).to_string(),
+            ));
         }
         if let Some(topic) = &request.topic {
-            events.push(NewEvent::state("m.room.topic", "", creator, json!({"topic": topic}).to_string()));
+            events.push(NewEvent::state(
+                "m.room.topic",
+                "",
+                creator,
+                json!({"topic": topic}).to_string(),
+            ));
         }
         for invitee in &invitees {
             let mut content = json!({"membership": "invite"});
             if request.is_direct {
                 content["is_direct"] = true.into();
             }
-            events.push(NewEvent::state("m.room.member", *invitee, creator, content.to_string()));
+            events.push(NewEvent::state(
+                "m.room.member",
+                *invitee,
+                creator,
+                content.to_string(),
+            ));
         }
 
         let now = now_ms();
@@ -153,7 +199,10 @@ impl RoomsService {
         Ok(pb::CreateRoomResponse { room_id })
     }
 
-    pub(crate) async fn join_room(&self, request: pb::JoinRoomRequest) -> Result<pb::JoinRoomResponse> {
+    pub(crate) async fn join_room(
+        &self,
+        request: pb::JoinRoomRequest,
+    ) -> Result<pb::JoinRoomResponse> {
         let (room_id, user_id) = (request.room_id.as_str(), request.user_id.as_str());
         let mut tx = self.store.begin_write().await?;
         if store::get_room(&mut tx, room_id).await?.is_none() {
@@ -161,6 +210,8 @@ impl RoomsService {
         }
         let current = store::membership_of(&mut tx, room_id, user_id).await?;
         match current.as_ref().map(|m| m.membership.as_str()) {
+            // A profile change (`update_profile`) falls through to a new join event.
+            Some("join") if request.update_profile && profile_differs(current.as_ref(), &request) => {}
             Some("join") => {
                 let event_id = current.map(|m| m.event_id).unwrap_or_default();
                 return Ok(pb::JoinRoomResponse {
@@ -168,13 +219,20 @@ impl RoomsService {
                     event_id,
                 });
             }
-            Some("ban") => return Err(MatrixError::forbidden("You are banned from this room").into()),
+            Some("ban") => {
+                return Err(MatrixError::forbidden("You are banned from this room").into());
+            }
             Some("invite") => {}
             _ => {
-                let rules = store::current_state_event(&mut tx, room_id, "m.room.join_rules", "").await?;
+                let rules =
+                    store::current_state_event(&mut tx, room_id, "m.room.join_rules", "").await?;
                 let public = rules
                     .and_then(|e| serde_json::from_str::<Value>(&e.content).ok())
-                    .and_then(|c| c.get("join_rule").and_then(Value::as_str).map(str::to_owned))
+                    .and_then(|c| {
+                        c.get("join_rule")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned)
+                    })
                     .is_some_and(|rule| rule == "public");
                 if !public {
                     return Err(MatrixError::forbidden("You are not invited to this room.").into());
@@ -198,7 +256,10 @@ impl RoomsService {
         })
     }
 
-    pub(crate) async fn leave_room(&self, request: pb::LeaveRoomRequest) -> Result<pb::LeaveRoomResponse> {
+    pub(crate) async fn leave_room(
+        &self,
+        request: pb::LeaveRoomRequest,
+    ) -> Result<pb::LeaveRoomResponse> {
         let (room_id, user_id) = (request.room_id.as_str(), request.user_id.as_str());
         let mut tx = self.store.begin_write().await?;
         let Some(room) = store::get_room(&mut tx, room_id).await? else {
@@ -207,7 +268,11 @@ impl RoomsService {
         let current = store::membership_of(&mut tx, room_id, user_id).await?;
         match current.as_ref().map(|m| m.membership.as_str()) {
             None => return Err(MatrixError::forbidden("You are not a member of this room").into()),
-            Some("leave" | "ban") => return Ok(pb::LeaveRoomResponse { event_id: String::new() }),
+            Some("leave" | "ban") => {
+                return Ok(pb::LeaveRoomResponse {
+                    event_id: String::new(),
+                });
+            }
             Some("invite") if room.server_notice_target.as_deref() == Some(user_id) => {
                 return Err(MatrixError::new(
                     403,
@@ -231,7 +296,10 @@ impl RoomsService {
         })
     }
 
-    pub(crate) async fn invite_user(&self, request: pb::InviteUserRequest) -> Result<pb::InviteUserResponse> {
+    pub(crate) async fn invite_user(
+        &self,
+        request: pb::InviteUserRequest,
+    ) -> Result<pb::InviteUserResponse> {
         let (room_id, sender, target) = (
             request.room_id.as_str(),
             request.sender.as_str(),
@@ -249,10 +317,14 @@ impl RoomsService {
         let current = store::membership_of(&mut tx, room_id, target).await?;
         match current.as_ref().map(|m| m.membership.as_str()) {
             Some("join") => {
-                return Err(MatrixError::forbidden(format!("{target} is already in the room.")).into());
+                return Err(
+                    MatrixError::forbidden(format!("{target} is already in the room.")).into(),
+                );
             }
             Some("ban") => {
-                return Err(MatrixError::forbidden(format!("{target} is banned from the room")).into());
+                return Err(
+                    MatrixError::forbidden(format!("{target} is banned from the room")).into(),
+                );
             }
             Some("invite") => {
                 return Ok(pb::InviteUserResponse {
@@ -280,7 +352,10 @@ impl RoomsService {
         })
     }
 
-    pub(crate) async fn send_event(&self, request: pb::SendEventRequest) -> Result<pb::SendEventResponse> {
+    pub(crate) async fn send_event(
+        &self,
+        request: pb::SendEventRequest,
+    ) -> Result<pb::SendEventResponse> {
         let room_id = request.room_id.as_str();
         let sender = request.sender.as_str();
         if request.r#type.is_empty() {
@@ -295,7 +370,8 @@ impl RoomsService {
             ))
             .into());
         }
-        let txn = (!request.txn_id.is_empty()).then(|| (request.device_id.clone(), request.txn_id.clone()));
+        let txn = (!request.txn_id.is_empty())
+            .then(|| (request.device_id.clone(), request.txn_id.clone()));
         if let Some((device, txn_id)) = &txn {
             let mut conn = self.store.conn().await?;
             if let Some(event_id) = store::txn_event(&mut conn, sender, device, txn_id).await? {
@@ -313,7 +389,10 @@ impl RoomsService {
         }
         require_joined(&mut tx, room_id, sender).await?;
         let levels = power_levels(&mut tx, room_id).await?;
-        let (user_level, needed) = (levels.user_level(sender), levels.event_level(&request.r#type, is_state));
+        let (user_level, needed) = (
+            levels.user_level(sender),
+            levels.event_level(&request.r#type, is_state),
+        );
         if user_level < needed {
             return Err(MatrixError::forbidden(format!(
                 "You don't have permission to post that to the room. user_level ({user_level}) < send_level ({needed})"
@@ -329,7 +408,10 @@ impl RoomsService {
         };
         let now = now_ms();
         let stored = store::append_events(&mut tx, room_id, &[event], now).await?;
-        let event_id = stored.first().map(|e| e.event_id.clone()).unwrap_or_default();
+        let event_id = stored
+            .first()
+            .map(|e| e.event_id.clone())
+            .unwrap_or_default();
         if let Some((device, txn_id)) = &txn {
             store::insert_txn(&mut tx, sender, device, txn_id, room_id, &event_id, now).await?;
         }
@@ -360,18 +442,29 @@ impl RoomsService {
         Ok(pb::SetRoomAccountDataResponse {})
     }
 
-    pub(crate) async fn add_room_tag(&self, request: pb::AddRoomTagRequest) -> Result<pb::AddRoomTagResponse> {
+    pub(crate) async fn add_room_tag(
+        &self,
+        request: pb::AddRoomTagRequest,
+    ) -> Result<pb::AddRoomTagResponse> {
         if request.tag.is_empty() {
             return Err(MatrixError::invalid_param("Tag is required").into());
         }
-        let tag_content = optional_json_object(&request.content, "Tag content")?.unwrap_or_default();
+        let tag_content =
+            optional_json_object(&request.content, "Tag content")?.unwrap_or_default();
         let mut tx = self.store.begin_write().await?;
-        let existing = store::room_account_data(&mut tx, &request.user_id, &request.room_id, "m.tag").await?;
+        let existing =
+            store::room_account_data(&mut tx, &request.user_id, &request.room_id, "m.tag").await?;
         let mut tags = tags_of(existing.as_deref());
         tags.insert(request.tag.clone(), Value::Object(tag_content));
         let content = json!({"tags": tags}).to_string();
-        let pos =
-            store::set_room_account_data(&mut tx, &request.user_id, &request.room_id, "m.tag", &content).await?;
+        let pos = store::set_room_account_data(
+            &mut tx,
+            &request.user_id,
+            &request.room_id,
+            "m.tag",
+            &content,
+        )
+        .await?;
         tx.commit().await?;
         self.notifier.committed(pos).await;
         Ok(pb::AddRoomTagResponse {})
@@ -394,10 +487,18 @@ pub(crate) fn tags_of(content: Option<&str>) -> Map<String, Value> {
 }
 
 fn first_id(stored: Vec<store::EventRow>) -> String {
-    stored.into_iter().next().map(|e| e.event_id).unwrap_or_default()
+    stored
+        .into_iter()
+        .next()
+        .map(|e| e.event_id)
+        .unwrap_or_default()
 }
 
-async fn require_joined(conn: &mut sqlx::AnyConnection, room_id: &str, user_id: &str) -> Result<()> {
+async fn require_joined(
+    conn: &mut sqlx::AnyConnection,
+    room_id: &str,
+    user_id: &str,
+) -> Result<()> {
     let membership = store::membership_of(conn, room_id, user_id).await?;
     if membership.is_some_and(|m| m.membership == "join") {
         Ok(())
@@ -410,5 +511,21 @@ async fn require_joined(conn: &mut sqlx::AnyConnection, room_id: &str, user_id: 
 
 async fn power_levels(conn: &mut sqlx::AnyConnection, room_id: &str) -> Result<PowerLevels> {
     let event = store::current_state_event(conn, room_id, "m.room.power_levels", "").await?;
-    Ok(PowerLevels::from_content(event.as_ref().map(|e| e.content.as_str())))
+    Ok(PowerLevels::from_content(
+        event.as_ref().map(|e| e.content.as_str()),
+    ))
+}
+
+/// Whether a join request carries a display name or avatar other than the current
+/// member event's (for `JoinRoomRequest.update_profile`).
+fn profile_differs(current: Option<&store::MemberRow>, request: &pb::JoinRoomRequest) -> bool {
+    let content = current
+        .and_then(|m| serde_json::from_str::<Value>(&m.content).ok())
+        .unwrap_or(Value::Null);
+    let differs = |key: &str, wanted: &Option<String>| {
+        wanted
+            .as_deref()
+            .is_some_and(|w| content.get(key).and_then(Value::as_str) != Some(w))
+    };
+    differs("displayname", &request.displayname) || differs("avatar_url", &request.avatar_url)
 }

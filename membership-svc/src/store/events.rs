@@ -232,9 +232,10 @@ async fn load_prior_state(
                  WHERE cs.room_id = $1 AND cs.type = $2 AND cs.state_key IN ({})",
                 placeholders(3, chunk.len())
             );
-            let mut query = sqlx::query_as::<_, (String, String, String, String)>(AssertSqlSafe(sql))
-                .bind(room_id)
-                .bind(event_type);
+            let mut query =
+                sqlx::query_as::<_, (String, String, String, String)>(AssertSqlSafe(sql))
+                    .bind(room_id)
+                    .bind(event_type);
             for key in chunk {
                 query = query.bind(*key);
             }

@@ -32,14 +32,14 @@ pub use account_data::{
     AccountDataRow, account_data_changes, room_account_data, room_account_data_for_room,
     set_room_account_data,
 };
+pub(crate) use events::insert_txn;
 pub use events::{
     Dir, EventRow, NewEvent, append_events, current_state, current_state_event, event_by_id,
     events_between, joined_rooms_with_events_between, state_at, txn_event,
 };
-pub(crate) use events::insert_txn;
 pub use members::{
     MemberChange, MemberRow, append_member_events, ever_joined_before, local_joined_members,
-    member_rows_of_room, memberships_of_user, membership_of, rooms_with_membership,
+    member_rows_of_room, membership_of, memberships_of_user, rooms_with_membership,
 };
 pub use rooms::{RoomRow, find_server_notice_room, get_room, insert_room};
 
@@ -102,11 +102,12 @@ pub async fn allocate(
     n: usize,
 ) -> Result<RangeInclusive<i64>, sqlx::Error> {
     let n = i64::try_from(n.max(1)).unwrap_or(i64::MAX);
-    let last: i64 =
-        sqlx::query_scalar("UPDATE membership_stream SET pos = pos + $1 WHERE id = 1 RETURNING pos")
-            .bind(n)
-            .fetch_one(&mut *conn)
-            .await?;
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE membership_stream SET pos = pos + $1 WHERE id = 1 RETURNING pos",
+    )
+    .bind(n)
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(last - n + 1..=last)
 }
 

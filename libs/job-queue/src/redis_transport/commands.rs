@@ -191,7 +191,11 @@ pub(crate) async fn times_delivered(
 }
 
 /// Acknowledges and deletes the entry.
-pub(crate) async fn ack(conn: &mut ConnectionManager, keys: &Keys, id: &str) -> RedisResult<Settled> {
+pub(crate) async fn ack(
+    conn: &mut ConnectionManager,
+    keys: &Keys,
+    id: &str,
+) -> RedisResult<Settled> {
     let reply: i64 = ACK
         .key(&keys.stream)
         .arg(keys.group)

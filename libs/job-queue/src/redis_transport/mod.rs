@@ -48,7 +48,8 @@ impl RedisQueue {
     /// retrying until it is up.
     pub(crate) fn new(options: RedisQueueOptions, config: QueueConfig) -> Result<Self, QueueError> {
         let client = redis::Client::open(options.url.as_str())?;
-        let conn = ConnectionManager::new_lazy_with_config(client.clone(), manager_config(&config))?;
+        let conn =
+            ConnectionManager::new_lazy_with_config(client.clone(), manager_config(&config))?;
         Ok(Self {
             shared: Arc::new(Shared {
                 client,

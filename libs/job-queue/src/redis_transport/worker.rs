@@ -88,7 +88,9 @@ pub(super) async fn run(
             }
             Ok(None) => None,
             Err(error) if commands::is_no_group(&error) => {
-                recover_group(&shared, &mut conn, handler.as_ref()).await.err()
+                recover_group(&shared, &mut conn, handler.as_ref())
+                    .await
+                    .err()
             }
             Err(error) => Some(error),
         };

@@ -83,7 +83,11 @@ async fn every_chunk_is_handled_acknowledged_and_removed() {
     assert_eq!(succeeded(&seen), expected);
     eventually("all acknowledged", || async { queue.stats().acked == 20 }).await;
     assert_eq!(queue.pending_count().await.expect("pending"), 0);
-    assert_eq!(stream_len(&queue).await, 0, "acknowledged entries are deleted");
+    assert_eq!(
+        stream_len(&queue).await,
+        0,
+        "acknowledged entries are deleted"
+    );
     stop(shutdown, workers).await;
     delete_keys(&queue).await;
 }
@@ -200,7 +204,10 @@ async fn a_chunk_that_keeps_failing_is_dead_lettered_once() {
     let entry = entries.ids.first().expect("one dead letter");
     assert_eq!(entry.get::<String>("job_id").as_deref(), Some("job"));
     assert_eq!(entry.get::<String>("deliveries").as_deref(), Some("3"));
-    assert_eq!(entry.get::<String>("reason").as_deref(), Some(reason.as_str()));
+    assert_eq!(
+        entry.get::<String>("reason").as_deref(),
+        Some(reason.as_str())
+    );
 
     stop(shutdown, workers).await;
     assert!(
@@ -242,7 +249,10 @@ async fn a_wiped_stream_is_recreated_reported_and_new_chunks_flow() {
     let (handler, mut events) = Recorder::new("solo", Behaviour::Succeed);
     let shutdown = CancellationToken::new();
     let workers = queue.run_workers(handler, 2, shutdown.clone());
-    queue.enqueue(vec![chunk("before", 0)]).await.expect("enqueue");
+    queue
+        .enqueue(vec![chunk("before", 0)])
+        .await
+        .expect("enqueue");
     collect_until(&mut events, |seen| succeeded(seen).len() == 1).await;
 
     // What a Redis restart without persistence does to our keys (and only ours).
@@ -253,7 +263,10 @@ async fn a_wiped_stream_is_recreated_reported_and_new_chunks_flow() {
         .await
         .expect("del");
     // Enqueued before or after the worker notices: either way it must arrive.
-    queue.enqueue(vec![chunk("after", 1)]).await.expect("enqueue");
+    queue
+        .enqueue(vec![chunk("after", 1)])
+        .await
+        .expect("enqueue");
     let seen = collect_until(&mut events, |seen| {
         seen.iter().any(|event| matches!(event, Event::Reset))
             && succeeded(seen).contains(&("after".to_owned(), 1))
@@ -265,7 +278,10 @@ async fn a_wiped_stream_is_recreated_reported_and_new_chunks_flow() {
         .count();
     assert_eq!(resets, 1, "one wipe, one reset report");
 
-    queue.enqueue(vec![chunk("later", 2)]).await.expect("enqueue");
+    queue
+        .enqueue(vec![chunk("later", 2)])
+        .await
+        .expect("enqueue");
     collect_until(&mut events, |seen| {
         succeeded(seen).contains(&("later".to_owned(), 2))
     })
@@ -328,7 +344,10 @@ async fn workers_ride_out_a_redis_restart_and_report_the_lost_state() {
     let (handler, mut events) = Recorder::new("solo", Behaviour::Succeed);
     let shutdown = CancellationToken::new();
     let workers = queue.run_workers(handler, 2, shutdown.clone());
-    queue.enqueue(vec![chunk("before", 0)]).await.expect("enqueue");
+    queue
+        .enqueue(vec![chunk("before", 0)])
+        .await
+        .expect("enqueue");
     collect_until(&mut events, |seen| succeeded(seen).len() == 1).await;
 
     server.kill().await;
@@ -342,7 +361,10 @@ async fn workers_ride_out_a_redis_restart_and_report_the_lost_state() {
         seen.iter().any(|event| matches!(event, Event::Reset))
     })
     .await;
-    queue.enqueue(vec![chunk("after", 2)]).await.expect("enqueue");
+    queue
+        .enqueue(vec![chunk("after", 2)])
+        .await
+        .expect("enqueue");
     collect_until(&mut events, |seen| {
         succeeded(seen).contains(&("after".to_owned(), 2))
     })

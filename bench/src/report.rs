@@ -1,0 +1,197 @@
+//! The printed results: one table row per (scenario, mode, concurrency), memory of each
+//! process, and how the numbers compare with the targets.
+
+use crate::cluster::Memory;
+use crate::load::RunResult;
+
+/// One row of the results table.
+pub struct Row {
+    pub scenario: &'static str,
+    pub mode: &'static str,
+    pub concurrency: usize,
+    pub outcome: Result<RunSummary, String>,
+}
+
+/// The numbers of one run.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub requests: u64,
+    pub errors: u64,
+    pub throughput: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub sample_error: Option<String>,
+}
+
+impl From<&RunResult> for RunSummary {
+    fn from(run: &RunResult) -> Self {
+        Self {
+            requests: run.requests,
+            errors: run.errors,
+            throughput: run.throughput(),
+            p50_ms: run.percentile_ms(50.0),
+            p99_ms: run.percentile_ms(99.0),
+            p999_ms: run.percentile_ms(99.9),
+            sample_error: run.sample_error.clone(),
+        }
+    }
+}
+
+/// The table header (Markdown, so it pastes into docs/benchmarks.md as is).
+pub fn header() -> String {
+    format!(
+        "| {:<14} | {:<11} | {:>11} | {:>8} | {:>6} | {:>9} | {:>8} | {:>8} | {:>8} |\n|{}|{}|{}|{}|{}|{}|{}|{}|{}|",
+        "scenario",
+        "mode",
+        "concurrency",
+        "requests",
+        "errors",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "-".repeat(16),
+        "-".repeat(13),
+        format!("{}:", "-".repeat(12)),
+        format!("{}:", "-".repeat(9)),
+        format!("{}:", "-".repeat(7)),
+        format!("{}:", "-".repeat(10)),
+        format!("{}:", "-".repeat(9)),
+        format!("{}:", "-".repeat(9)),
+        format!("{}:", "-".repeat(9)),
+    )
+}
+
+/// One table line.
+pub fn line(row: &Row) -> String {
+    match &row.outcome {
+        Ok(s) => format!(
+            "| {:<14} | {:<11} | {:>11} | {:>8} | {:>6} | {:>9.0} | {:>8.2} | {:>8.2} | {:>8.2} |",
+            row.scenario,
+            row.mode,
+            row.concurrency,
+            s.requests,
+            s.errors,
+            s.throughput,
+            s.p50_ms,
+            s.p99_ms,
+            s.p999_ms
+        ),
+        Err(error) => format!(
+            "| {:<14} | {:<11} | {:>11} | FAILED: {} |",
+            row.scenario,
+            row.mode,
+            row.concurrency,
+            error.replace('\n', " ")
+        ),
+    }
+}
+
+/// One process's memory at two moments.
+pub struct MemoryRow {
+    pub mode: &'static str,
+    pub process: String,
+    pub pid: u32,
+    pub idle: Option<Memory>,
+    pub after: Option<Memory>,
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn cell(memory: Option<Memory>, f: fn(&Memory) -> u64) -> String {
+    memory.map_or_else(|| "?".to_owned(), |m| format!("{:.1}", mib(f(&m))))
+}
+
+/// The memory table.
+pub fn memory_table(rows: &[MemoryRow]) -> String {
+    let mut out = format!(
+        "| {:<11} | {:<10} | {:>7} | {:>17} | {:>17} | {:>17} |\n|{}|{}|{}|{}|{}|{}|\n",
+        "mode",
+        "process",
+        "pid",
+        "VmRSS ready MiB",
+        "VmRSS after MiB",
+        "VmHWM after MiB",
+        "-".repeat(13),
+        "-".repeat(12),
+        format!("{}:", "-".repeat(8)),
+        format!("{}:", "-".repeat(18)),
+        format!("{}:", "-".repeat(18)),
+        format!("{}:", "-".repeat(18)),
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "| {:<11} | {:<10} | {:>7} | {:>17} | {:>17} | {:>17} |\n",
+            row.mode,
+            row.process,
+            row.pid,
+            cell(row.idle, |m| m.rss_kib),
+            cell(row.after, |m| m.rss_kib),
+            cell(row.after, |m| m.hwm_kib),
+        ));
+    }
+    out
+}
+
+/// Targets (for a 2-core machine with the load generator on it).
+pub const FAST_MIN_RPS: f64 = 15_000.0;
+pub const FAST_MAX_P99_MS: f64 = 15.0;
+pub const FAST_AT_CONCURRENCY: usize = 64;
+pub const HASHING_MIN_RPS: f64 = 40.0;
+pub const EMBEDDED_MAX_RSS_MIB: f64 = 60.0;
+
+/// Each target, met or missed, as lines of text.
+pub fn targets(rows: &[Row], memory: &[MemoryRow]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for row in rows {
+        let Ok(s) = &row.outcome else {
+            lines.push(format!(
+                "MISSED  {} {} c={}: the run failed",
+                row.scenario, row.mode, row.concurrency
+            ));
+            continue;
+        };
+        let verdict = |ok: bool| if ok { "met   " } else { "MISSED" };
+        match row.scenario {
+            "whois" | "invalid-token" if row.concurrency == FAST_AT_CONCURRENCY => {
+                let ok = s.throughput >= FAST_MIN_RPS && s.p99_ms < FAST_MAX_P99_MS && s.errors == 0;
+                lines.push(format!(
+                    "{}  {} {} c={}: {:.0} req/s (≥ {FAST_MIN_RPS:.0}), p99 {:.2} ms (< {FAST_MAX_P99_MS} ms), {} errors",
+                    verdict(ok),
+                    row.scenario,
+                    row.mode,
+                    row.concurrency,
+                    s.throughput,
+                    s.p99_ms,
+                    s.errors
+                ));
+            }
+            "register" | "reset-password" => {
+                let ok = s.throughput >= HASHING_MIN_RPS && s.errors == 0;
+                lines.push(format!(
+                    "{}  {} {} c={}: {:.1} req/s (≥ {HASHING_MIN_RPS:.0}), {} errors",
+                    verdict(ok),
+                    row.scenario,
+                    row.mode,
+                    row.concurrency,
+                    s.throughput,
+                    s.errors
+                ));
+            }
+            _ => {}
+        }
+    }
+    for row in memory.iter().filter(|r| r.mode == "embedded") {
+        if let Some(after) = row.after {
+            let rss = mib(after.rss_kib);
+            lines.push(format!(
+                "{}  embedded RSS after the benchmark: {rss:.1} MiB (< {EMBEDDED_MAX_RSS_MIB} MiB)",
+                if rss < EMBEDDED_MAX_RSS_MIB { "met   " } else { "MISSED" }
+            ));
+        }
+    }
+    lines
+}

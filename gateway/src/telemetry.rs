@@ -1,0 +1,62 @@
+//! Per-request telemetry: a server span parented on the caller's `traceparent`, and the
+//! request counter and latency histogram labelled by route template (never by raw path,
+//! which would explode the label set with user and room IDs).
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use bailiff_telemetry::{metrics, propagation};
+use tracing::Instrument;
+
+/// Filled in by [`note_route`] once routing has matched, read by [`trace_requests`].
+#[derive(Clone, Default)]
+struct RouteSlot(Arc<Mutex<Option<String>>>);
+
+/// Outermost middleware: opens the span, times the request, counts it.
+pub async fn trace_requests(mut request: Request, next: Next) -> Response {
+    let method = request.method().as_str().to_owned();
+    let slot = RouteSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let span = tracing::info_span!(
+        "http.server",
+        otel.kind = "server",
+        otel.name = tracing::field::Empty,
+        http.request.method = %method,
+        http.route = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        trace_id = tracing::field::Empty,
+    );
+    propagation::set_parent_from_headers(&span, request.headers());
+    let trace_id = propagation::trace_id(&span);
+    if !trace_id.is_empty() {
+        span.record("trace_id", trace_id.as_str());
+    }
+    let started = Instant::now();
+    let response = next.run(request).instrument(span.clone()).await;
+    let route = slot
+        .0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let status = response.status().as_u16();
+    span.record("otel.name", format!("{method} {route}").as_str());
+    span.record("http.route", route.as_str());
+    span.record("http.response.status_code", status);
+    metrics::record_http_request(&route, &method, status, started.elapsed());
+    response
+}
+
+/// Route-level middleware: remembers which route template matched.
+pub async fn note_route(request: Request, next: Next) -> Response {
+    if let (Some(path), Some(slot)) = (
+        request.extensions().get::<MatchedPath>(),
+        request.extensions().get::<RouteSlot>(),
+    ) {
+        *slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(path.as_str().to_owned());
+    }
+    next.run(request).await
+}
