@@ -160,7 +160,16 @@ impl Cluster {
             cleaned: false,
         });
 
-        let [http, accounts, membership, notices, i_gw, i_acc, i_mem, i_not] = free_ports()?;
+        let [
+            http,
+            accounts,
+            membership,
+            notices,
+            i_gw,
+            i_acc,
+            i_mem,
+            i_not,
+        ] = free_ports()?;
         let redis = Some((options.redis_url.as_str(), name.as_str()));
         let grpc = [accounts, membership, notices];
         let roles = [
@@ -365,7 +374,11 @@ fn child_command(options: &Options, log: &Path) -> anyhow::Result<Command> {
         .stdout(Stdio::from(file))
         .stderr(Stdio::from(file2));
     for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().to_ascii_uppercase().starts_with("BAILIFF_") {
+        if key
+            .to_string_lossy()
+            .to_ascii_uppercase()
+            .starts_with("BAILIFF_")
+        {
             command.env_remove(key);
         }
     }
@@ -375,7 +388,11 @@ fn child_command(options: &Options, log: &Path) -> anyhow::Result<Command> {
 async fn migrate(options: &Options, dir: &Path, config: &Path) -> anyhow::Result<()> {
     let log = dir.join("migrate.log");
     let mut command = child_command(options, &log)?;
-    command.arg("migrate").arg("--config").arg(config).kill_on_drop(true);
+    command
+        .arg("migrate")
+        .arg("--config")
+        .arg(config)
+        .kill_on_drop(true);
     let status = tokio::time::timeout(options.startup_timeout, command.status())
         .await
         .context("bailiff migrate took too long")?
@@ -472,7 +489,9 @@ impl BenchDatabase {
     async fn create(admin_url: &str, name: &str) -> anyhow::Result<Self> {
         let mut admin = sqlx::PgConnection::connect(admin_url)
             .await
-            .with_context(|| format!("PostgreSQL at {admin_url} is needed for the distributed mode"))?;
+            .with_context(|| {
+                format!("PostgreSQL at {admin_url} is needed for the distributed mode")
+            })?;
         // The name is ours: a fixed prefix and a timestamp.
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)

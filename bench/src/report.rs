@@ -38,10 +38,25 @@ impl From<&RunResult> for RunSummary {
     }
 }
 
+/// A Markdown separator row: `(width, right_aligned)` per column.
+fn separator(columns: &[(usize, bool)]) -> String {
+    let mut out = String::from("|");
+    for &(width, right) in columns {
+        if right {
+            out.push_str(&"-".repeat(width + 1));
+            out.push_str(":|");
+        } else {
+            out.push_str(&"-".repeat(width + 2));
+            out.push('|');
+        }
+    }
+    out
+}
+
 /// The table header (Markdown, so it pastes into docs/benchmarks.md as is).
 pub fn header() -> String {
-    format!(
-        "| {:<14} | {:<11} | {:>11} | {:>8} | {:>6} | {:>9} | {:>8} | {:>8} | {:>8} |\n|{}|{}|{}|{}|{}|{}|{}|{}|{}|",
+    let top = format!(
+        "| {:<14} | {:<11} | {:>11} | {:>8} | {:>6} | {:>9} | {:>8} | {:>8} | {:>8} |",
         "scenario",
         "mode",
         "concurrency",
@@ -51,16 +66,19 @@ pub fn header() -> String {
         "p50 ms",
         "p99 ms",
         "p99.9 ms",
-        "-".repeat(16),
-        "-".repeat(13),
-        format!("{}:", "-".repeat(12)),
-        format!("{}:", "-".repeat(9)),
-        format!("{}:", "-".repeat(7)),
-        format!("{}:", "-".repeat(10)),
-        format!("{}:", "-".repeat(9)),
-        format!("{}:", "-".repeat(9)),
-        format!("{}:", "-".repeat(9)),
-    )
+    );
+    let rule = separator(&[
+        (14, false),
+        (11, false),
+        (11, true),
+        (8, true),
+        (6, true),
+        (9, true),
+        (8, true),
+        (8, true),
+        (8, true),
+    ]);
+    format!("{top}\n{rule}")
 }
 
 /// One table line.
@@ -108,19 +126,21 @@ fn cell(memory: Option<Memory>, f: fn(&Memory) -> u64) -> String {
 /// The memory table.
 pub fn memory_table(rows: &[MemoryRow]) -> String {
     let mut out = format!(
-        "| {:<11} | {:<10} | {:>7} | {:>17} | {:>17} | {:>17} |\n|{}|{}|{}|{}|{}|{}|\n",
+        "| {:<11} | {:<10} | {:>7} | {:>17} | {:>17} | {:>17} |\n{}\n",
         "mode",
         "process",
         "pid",
         "VmRSS ready MiB",
         "VmRSS after MiB",
         "VmHWM after MiB",
-        "-".repeat(13),
-        "-".repeat(12),
-        format!("{}:", "-".repeat(8)),
-        format!("{}:", "-".repeat(18)),
-        format!("{}:", "-".repeat(18)),
-        format!("{}:", "-".repeat(18)),
+        separator(&[
+            (11, false),
+            (10, false),
+            (7, true),
+            (17, true),
+            (17, true),
+            (17, true)
+        ]),
     );
     for row in rows {
         out.push_str(&format!(
@@ -157,7 +177,8 @@ pub fn targets(rows: &[Row], memory: &[MemoryRow]) -> Vec<String> {
         let verdict = |ok: bool| if ok { "met   " } else { "MISSED" };
         match row.scenario {
             "whois" | "invalid-token" if row.concurrency == FAST_AT_CONCURRENCY => {
-                let ok = s.throughput >= FAST_MIN_RPS && s.p99_ms < FAST_MAX_P99_MS && s.errors == 0;
+                let ok =
+                    s.throughput >= FAST_MIN_RPS && s.p99_ms < FAST_MAX_P99_MS && s.errors == 0;
                 lines.push(format!(
                     "{}  {} {} c={}: {:.0} req/s (≥ {FAST_MIN_RPS:.0}), p99 {:.2} ms (< {FAST_MAX_P99_MS} ms), {} errors",
                     verdict(ok),
@@ -189,7 +210,11 @@ pub fn targets(rows: &[Row], memory: &[MemoryRow]) -> Vec<String> {
             let rss = mib(after.rss_kib);
             lines.push(format!(
                 "{}  embedded RSS after the benchmark: {rss:.1} MiB (< {EMBEDDED_MAX_RSS_MIB} MiB)",
-                if rss < EMBEDDED_MAX_RSS_MIB { "met   " } else { "MISSED" }
+                if rss < EMBEDDED_MAX_RSS_MIB {
+                    "met   "
+                } else {
+                    "MISSED"
+                }
             ));
         }
     }

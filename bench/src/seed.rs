@@ -6,7 +6,6 @@
 use anyhow::Context;
 use bailiff_proto::accounts::SeedUsersRequest;
 use bailiff_proto::accounts::accounts_client::AccountsClient;
-use futures::{StreamExt, TryStreamExt};
 use http::StatusCode;
 use serde_json::json;
 use tonic::transport::Channel;
@@ -105,7 +104,11 @@ impl Seeder {
 
     /// Creates `localparts` (with the password [`SEED_PASSWORD`]), each with an access
     /// token when `with_tokens`.
-    pub async fn users(&self, localparts: &[String], with_tokens: bool) -> anyhow::Result<Vec<User>> {
+    pub async fn users(
+        &self,
+        localparts: &[String],
+        with_tokens: bool,
+    ) -> anyhow::Result<Vec<User>> {
         match self {
             Seeder::Grpc { client } => {
                 let mut users = Vec::with_capacity(localparts.len());
@@ -131,13 +134,21 @@ impl Seeder {
                 http,
                 shared_secret,
             } => {
-                futures::stream::iter(localparts.iter())
-                    .map(|localpart| async move {
-                        register_user(http, shared_secret, localpart, false, !with_tokens).await
-                    })
-                    .buffered(HTTP_SEED_PARALLELISM)
-                    .try_collect()
-                    .await
+                let mut users = Vec::with_capacity(localparts.len());
+                for chunk in localparts.chunks(HTTP_SEED_PARALLELISM) {
+                    let mut pending = Vec::with_capacity(chunk.len());
+                    for localpart in chunk {
+                        pending.push(register_user(
+                            http,
+                            shared_secret,
+                            localpart,
+                            false,
+                            !with_tokens,
+                        ));
+                    }
+                    users.extend(futures::future::try_join_all(pending).await?);
+                }
+                Ok(users)
             }
         }
     }
@@ -151,9 +162,16 @@ pub async fn register_user(
     admin: bool,
     inhibit_login: bool,
 ) -> anyhow::Result<User> {
-    let reply = register(http, shared_secret, localpart, SEED_PASSWORD, admin, inhibit_login)
-        .await?
-        .expect(StatusCode::OK, &format!("registering {localpart}"))?;
+    let reply = register(
+        http,
+        shared_secret,
+        localpart,
+        SEED_PASSWORD,
+        admin,
+        inhibit_login,
+    )
+    .await?
+    .expect(StatusCode::OK, &format!("registering {localpart}"))?;
     let body = reply.json();
     Ok(User {
         user_id: body["user_id"]

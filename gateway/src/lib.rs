@@ -25,6 +25,7 @@ pub mod grpc;
 pub mod mac;
 pub mod routes;
 pub mod state;
+pub mod telemetry;
 
 pub use mac::registration_mac;
 pub use state::AppState;
@@ -43,10 +44,12 @@ pub struct Deps {
 /// methods, and CORS on every response.
 pub fn app(state: AppState) -> Router {
     routes::router()
+        .route_layer(axum::middleware::from_fn(telemetry::note_route))
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .fallback(error::not_found_fallback)
         .layer(axum::middleware::from_fn(cors::cors))
         .layer(axum::middleware::from_fn(extract::body::buffer_body))
+        .layer(axum::middleware::from_fn(telemetry::trace_requests))
         .with_state(state)
 }
 

@@ -23,7 +23,6 @@ pub async fn trace_requests(mut request: Request, next: Next) -> Response {
     let span = tracing::info_span!(
         "http.server",
         otel.kind = "server",
-        otel.name = tracing::field::Empty,
         http.request.method = %method,
         http.route = tracing::field::Empty,
         http.response.status_code = tracing::field::Empty,
@@ -43,7 +42,7 @@ pub async fn trace_requests(mut request: Request, next: Next) -> Response {
         .take()
         .unwrap_or_else(|| "unmatched".to_owned());
     let status = response.status().as_u16();
-    span.record("otel.name", format!("{method} {route}").as_str());
+    propagation::rename(&span, format!("{method} {route}"));
     span.record("http.route", route.as_str());
     span.record("http.response.status_code", status);
     metrics::record_http_request(&route, &method, status, started.elapsed());

@@ -11,14 +11,13 @@ use std::sync::Arc;
 
 use bailiff_config::Config;
 use bailiff_database::{Database, Migration};
-use bailiff_proto::membership::evacuations_server::{Evacuations, EvacuationsServer};
+use bailiff_proto::membership::evacuations_server::EvacuationsServer;
 use bailiff_proto::membership::rooms_server::RoomsServer;
-use bailiff_proto::membership::{GetJobRequest, Job};
 use replica_bus::ReplicaBus;
 use tokio_util::sync::CancellationToken;
-use tonic::{Request, Response, Status};
 
 mod api;
+pub mod evacuation;
 pub mod ids;
 pub mod notifier;
 pub mod power;
@@ -42,6 +41,8 @@ pub struct Deps {
 pub enum StartError {
     #[error("migrations failed: {0}")]
     Migrate(#[from] sqlx::Error),
+    #[error("evacuations: {0}")]
+    Evacuations(#[from] evacuation::StartError),
 }
 
 /// This service's schema steps, applied in order and recorded under `membership`.
@@ -56,22 +57,16 @@ pub async fn migrate(db: &Database) -> Result<(), sqlx::Error> {
 pub async fn start(deps: Deps) -> Result<tonic::service::Routes, StartError> {
     migrate(&deps.db).await?;
     let notifier = SyncNotifier::start(deps.bus.clone(), deps.shutdown.clone());
-    let rooms = RoomsService::new(
-        Store::new(deps.db),
-        notifier,
-        deps.config.server_name.clone(),
-    );
+    let store = Store::new(deps.db);
+    let evacuations = evacuation::start(
+        store.clone(),
+        notifier.clone(),
+        deps.bus.clone(),
+        &deps.config,
+        deps.shutdown.clone(),
+    )
+    .await?;
+    let rooms = RoomsService::new(store, notifier, deps.config.server_name.clone());
     Ok(tonic::service::Routes::new(RoomsServer::new(rooms))
-        .add_service(EvacuationsServer::new(EvacuationsPlaceholder)))
-}
-
-/// Stands in for evacuation jobs until they land (`src/evacuation/`).
-#[derive(Clone)]
-struct EvacuationsPlaceholder;
-
-#[tonic::async_trait]
-impl Evacuations for EvacuationsPlaceholder {
-    async fn get_job(&self, _: Request<GetJobRequest>) -> Result<Response<Job>, Status> {
-        Err(matrix_status::MatrixError::not_found("Job not found").into())
-    }
+        .add_service(EvacuationsServer::new(evacuations)))
 }

@@ -67,3 +67,25 @@ impl SyncNotifier {
         publish(&self.bus, stream_pos).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_commit_on_one_replica_wakes_waiters_on_another() {
+        let bus = ReplicaBus::in_process();
+        let shutdown = CancellationToken::new();
+        let writer = SyncNotifier::start(bus.clone(), shutdown.clone());
+        let reader = SyncNotifier::start(bus, shutdown.clone());
+        let mut waiter = reader.subscribe();
+        writer.committed(7).await;
+        tokio::time::timeout(Duration::from_secs(10), waiter.changed())
+            .await
+            .expect("woken through the bus")
+            .expect("notifier alive");
+        shutdown.cancel();
+    }
+}

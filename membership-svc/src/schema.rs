@@ -11,10 +11,11 @@ use bailiff_database::Migration;
 
 /// Schema steps in order. Never edit a released step; add a new one (the evacuation
 /// tables come as later versions).
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "rooms_events_state_memberships_account_data",
-    sql: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "rooms_events_state_memberships_account_data",
+        sql: "
 CREATE TABLE membership_stream (
     id BIGINT NOT NULL PRIMARY KEY,
     pos BIGINT NOT NULL
@@ -84,7 +85,8 @@ CREATE TABLE membership_txns (
     PRIMARY KEY (user_id, device_id, txn_id)
 );
 ",
-    sqlite: None,
-},
-// Evacuation jobs (versions 100+): see `crate::evacuation::schema`.
-crate::evacuation::schema::JOBS];
+        sqlite: None,
+    },
+    // Evacuation jobs (versions 100+): see `crate::evacuation::schema`.
+    crate::evacuation::schema::JOBS,
+];

@@ -1,14 +1,29 @@
 //! notices-svc: server notices, one notice room per user, idempotent sends.
+//!
+//! Layout: [`store`] owns the SQL (the user → room mapping and PUT transactions, each
+//! guarded by a claim row), [`service`] is the generated `Notices` gRPC service, which
+//! does every room operation through membership-svc. See `README.md` for the tables and
+//! the race-safety design.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bailiff_config::Config;
-use bailiff_database::{Database, Migration};
+use bailiff_database::{Database, Migration, now_ms};
 use bailiff_proto::channel::GrpcChannel;
-use bailiff_proto::notices::notices_server::{Notices, NoticesServer};
-use bailiff_proto::notices::{PingRequest, PingResponse};
+use bailiff_proto::notices::notices_server::NoticesServer;
 use tokio_util::sync::CancellationToken;
-use tonic::{Request, Response, Status};
+
+mod schema;
+pub mod service;
+pub mod store;
+mod transport;
+
+#[cfg(test)]
+mod tests;
+
+pub use service::NoticesService;
+pub use store::NoticeStore;
 
 /// What the service needs from the process that hosts it.
 pub struct Deps {
@@ -27,25 +42,40 @@ pub enum StartError {
 }
 
 /// This service's schema steps.
-pub const MIGRATIONS: &[Migration] = &[];
+pub const MIGRATIONS: &[Migration] = schema::MIGRATIONS;
+
+/// PUT transactions are kept at least this long, then pruned.
+pub const TXN_RETENTION: Duration = Duration::from_secs(24 * 3600);
+
+/// How often old transactions are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Applies this service's migrations.
 pub async fn migrate(db: &Database) -> Result<(), sqlx::Error> {
     bailiff_database::migrate(db, "notices", MIGRATIONS).await
 }
 
-/// Migrates and returns the gRPC routes to serve.
+/// Migrates, starts the pruning of old transactions, and returns the gRPC routes.
 pub async fn start(deps: Deps) -> Result<tonic::service::Routes, StartError> {
     migrate(&deps.db).await?;
-    Ok(tonic::service::Routes::new(NoticesServer::new(NoticesApi)))
+    let store = NoticeStore::new(deps.db);
+    tokio::spawn(prune_transactions(store.clone(), deps.shutdown.clone()));
+    let service = NoticesService::new(deps.config, store, deps.membership);
+    Ok(tonic::service::Routes::new(NoticesServer::new(service)))
 }
 
-#[derive(Clone)]
-struct NoticesApi;
-
-#[tonic::async_trait]
-impl Notices for NoticesApi {
-    async fn ping(&self, _: Request<PingRequest>) -> Result<Response<PingResponse>, Status> {
-        Ok(Response::new(PingResponse {}))
+/// Deletes transactions older than [`TXN_RETENTION`] now and every [`PRUNE_EVERY`].
+async fn prune_transactions(store: NoticeStore, shutdown: CancellationToken) {
+    loop {
+        let before = now_ms() - TXN_RETENTION.as_millis() as i64;
+        match store.prune_txns(before).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "pruned old notice transactions"),
+            Err(error) => tracing::warn!(%error, "could not prune notice transactions"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(PRUNE_EVERY) => {}
+        }
     }
 }

@@ -19,6 +19,7 @@ use serde_json::json;
 use tonic::{Request, Response, Status};
 
 use crate::store::{NoticeRoom, NoticeStore, RoomClaim, TxnClaim, TxnKey, TxnResponse, TxnState};
+use crate::transport::Transport;
 
 /// The tag notice rooms carry in the target's room account data.
 pub const SERVER_NOTICE_TAG: &str = "m.server_notice";
@@ -42,7 +43,7 @@ pub struct NoticesService {
 struct Inner {
     config: Arc<Config>,
     store: NoticeStore,
-    rooms: RoomsClient<GrpcChannel>,
+    rooms: RoomsClient<Transport>,
     system_user: String,
     /// user → room ID, for rooms whose system member event this process has checked.
     cache: moka::sync::Cache<String, Arc<str>>,
@@ -80,7 +81,7 @@ impl NoticesService {
             inner: Arc::new(Inner {
                 config,
                 store,
-                rooms: RoomsClient::new(membership),
+                rooms: RoomsClient::new(Transport(membership)),
                 system_user,
                 cache: moka::sync::Cache::new(ROOM_CACHE_CAPACITY),
                 resolving: Mutex::new(HashMap::new()),
@@ -93,7 +94,7 @@ impl NoticesService {
         &self.inner.system_user
     }
 
-    fn rooms(&self) -> RoomsClient<GrpcChannel> {
+    fn rooms(&self) -> RoomsClient<Transport> {
         self.inner.rooms.clone()
     }
 
@@ -140,7 +141,9 @@ impl NoticesService {
             Ok(response) => {
                 match store.complete_txn(&key, &token, &response).await {
                     Ok(true) => {}
-                    Ok(false) => tracing::warn!("transaction claim was taken over before completion"),
+                    Ok(false) => {
+                        tracing::warn!("transaction claim was taken over before completion")
+                    }
                     // The notice is out; report it rather than invite a resend.
                     Err(error) => tracing::warn!(%error, "could not record the transaction"),
                 }

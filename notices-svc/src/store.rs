@@ -56,7 +56,9 @@ pub enum TxnState {
     Absent,
     Done(TxnResponse),
     /// In flight since `claimed_ts`.
-    Pending { claimed_ts: i64 },
+    Pending {
+        claimed_ts: i64,
+    },
 }
 
 /// Entry point to the notices tables; cheap to clone.
@@ -342,10 +344,12 @@ impl NoticeStore {
 
     /// Deletes transactions created before `before`; returns how many.
     pub async fn prune_txns(&self, before: i64) -> Result<u64, sqlx::Error> {
-        Ok(sqlx::query("DELETE FROM notices_txns WHERE created_ts < $1")
-            .bind(before)
-            .execute(&self.db.pool)
-            .await?
-            .rows_affected())
+        Ok(
+            sqlx::query("DELETE FROM notices_txns WHERE created_ts < $1")
+                .bind(before)
+                .execute(&self.db.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 }

@@ -17,6 +17,7 @@ use crate::seed::{Seeder, User};
 pub mod invalid_token;
 pub mod register;
 pub mod reset_password;
+pub mod send_notice;
 pub mod whois;
 
 /// What a scenario may use while preparing.
@@ -116,6 +117,14 @@ pub fn all() -> Vec<Spec> {
         Spec::of::<reset_password::ResetPassword>(
             "reset-password",
             "admin POST /_dendrite/admin/resetPassword/{user} over a pool of users, expect 200",
+        ),
+        Spec::of::<send_notice::SendNoticePool>(
+            "send-notice",
+            "admin POST /_synapse/admin/v1/send_server_notice round-robin over 50 users, expect 200",
+        ),
+        Spec::of::<send_notice::SendNoticeOne>(
+            "send-notice-one",
+            "admin POST /_synapse/admin/v1/send_server_notice, all to one user, expect 200",
         ),
     ]
 }

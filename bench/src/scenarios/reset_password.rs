@@ -42,7 +42,8 @@ impl Scenario for ResetPassword {
     async fn one_request(&self, http: &Http, _worker: usize, _seq: u64) -> anyhow::Result<Outcome> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let path = &self.paths[(n % self.paths.len() as u64) as usize];
-        let body = json!({ "password": format!("bench-new-password-{n}"), "logout_devices": false });
+        let body =
+            json!({ "password": format!("bench-new-password-{n}"), "logout_devices": false });
         let reply = http.post_json(path, Some(&self.admin_token), &body).await?;
         Ok(Outcome::of(reply.status, StatusCode::OK))
     }

@@ -10,7 +10,8 @@ use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::{EnvFilter, Layer};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -75,23 +76,25 @@ pub fn init(config: &TelemetryConfig, role: &str) -> Result<TelemetryGuard, Tele
     }
     let provider = builder.build();
     opentelemetry::global::set_tracer_provider(provider.clone());
-    let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("bailiff"));
-
-    let registry = tracing_subscriber::registry().with(filter).with(otel);
-    let result = match config.log_format {
-        LogFormat::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .with_current_span(true)
-                    .with_span_list(false)
-                    .with_writer(std::io::stderr),
-            )
-            .try_init(),
-        LogFormat::Text => registry
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
-            .try_init(),
+    // The log filter applies to log output only: spans at info level are always
+    // traced, so a quiet log level does not silence traces.
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("bailiff"))
+        .with_filter(LevelFilter::INFO);
+    let fmt = match config.log_format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
+            .boxed(),
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
+            .boxed(),
     };
+    let result = tracing_subscriber::registry().with(otel).with(fmt).try_init();
     result.map_err(|_| TelemetryError::AlreadyInstalled)?;
     tracing::debug!(role, "telemetry initialised");
     Ok(TelemetryGuard { provider })

@@ -74,3 +74,10 @@ pub fn trace_id(span: &tracing::Span) -> String {
         String::new()
     }
 }
+
+/// Renames the exported span once it has started (tracing-opentelemetry applies
+/// `otel.name` only before the span starts, and an HTTP span's route is known later).
+pub fn rename(span: &tracing::Span, name: String) {
+    use opentelemetry::trace::TraceContextExt;
+    span.context().span().update_name(name);
+}

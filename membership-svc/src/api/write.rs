@@ -211,7 +211,8 @@ impl RoomsService {
         let current = store::membership_of(&mut tx, room_id, user_id).await?;
         match current.as_ref().map(|m| m.membership.as_str()) {
             // A profile change (`update_profile`) falls through to a new join event.
-            Some("join") if request.update_profile && profile_differs(current.as_ref(), &request) => {}
+            Some("join")
+                if request.update_profile && profile_differs(current.as_ref(), &request) => {}
             Some("join") => {
                 let event_id = current.map(|m| m.event_id).unwrap_or_default();
                 return Ok(pb::JoinRoomResponse {

@@ -1,0 +1,39 @@
+//! `POST` or `GET /_dendrite/admin/evacuateRoom/{roomID}` (admin): every local joined
+//! member leaves the room, as a durable job (membership-svc `EvacuateRoom`). Returns
+//! when the job is finished, or at once with `?async=true`.
+
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use bailiff_proto::membership::EvacuateRoomRequest;
+use http::Method;
+
+use super::job_status::{evacuation_reply, evacuations};
+use super::rooms::{Query, room_id_param};
+use crate::auth::AdminUser;
+use crate::error::ApiResult;
+use crate::extract::{JsonBody, PathParams};
+use crate::state::AppState;
+
+pub async fn handle(
+    State(state): State<AppState>,
+    AdminUser(_admin): AdminUser,
+    method: Method,
+    params: PathParams,
+    query: RawQuery,
+    body: JsonBody,
+) -> ApiResult<Response> {
+    let room_id = room_id_param(&params, "roomID")?;
+    let asynchronous = Query::new(query).boolean("async")?.unwrap_or(false);
+    // A body sent with GET is ignored; with POST it must be empty or an object.
+    if method == Method::POST {
+        body.object()?;
+    }
+    let job = evacuations(&state)
+        .evacuate_room(EvacuateRoomRequest {
+            room_id,
+            wait: !asynchronous,
+        })
+        .await?
+        .into_inner();
+    evacuation_reply(job, asynchronous)
+}

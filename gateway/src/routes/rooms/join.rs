@@ -1,0 +1,63 @@
+//! `POST /_matrix/client/{r0,v3}/join/{roomIdOrAlias}` and `…/rooms/{roomId}/join`.
+//! Room aliases are not supported: a well-formed alias is `404 M_NOT_FOUND`.
+
+use axum::Json;
+use axum::extract::State;
+use bailiff_proto::membership::JoinRoomRequest;
+use matrix_status::MatrixError;
+use ruma_common::RoomAliasId;
+use serde_json::{Value, json};
+
+use super::{displayname, room_id_param, rooms};
+use crate::auth::AuthedUser;
+use crate::error::ApiResult;
+use crate::extract::{JsonBody, PathParams, ids};
+use crate::state::AppState;
+
+pub async fn by_id_or_alias(
+    State(state): State<AppState>,
+    user: AuthedUser,
+    params: PathParams,
+    body: JsonBody,
+) -> ApiResult<Json<Value>> {
+    let raw = params.get("roomIdOrAlias")?;
+    let room_id = if raw.starts_with('#') {
+        RoomAliasId::parse(&raw).map_err(|_| MatrixError::invalid_param("Invalid room alias"))?;
+        return Err(MatrixError::not_found(format!("Room alias {raw} not found")).into());
+    } else {
+        ids::parse_room_id(&raw)?.to_string()
+    };
+    join(state, user, room_id, body).await
+}
+
+pub async fn by_room_id(
+    State(state): State<AppState>,
+    user: AuthedUser,
+    params: PathParams,
+    body: JsonBody,
+) -> ApiResult<Json<Value>> {
+    let room_id = room_id_param(&params, "roomId")?;
+    join(state, user, room_id, body).await
+}
+
+async fn join(
+    state: AppState,
+    user: AuthedUser,
+    room_id: String,
+    body: JsonBody,
+) -> ApiResult<Json<Value>> {
+    let body = body.object()?;
+    body.optional_str("reason")?;
+    let name = displayname(&state, &user.user_id).await;
+    let joined = rooms(&state)
+        .join_room(JoinRoomRequest {
+            room_id,
+            user_id: user.user_id.clone(),
+            displayname: name,
+            avatar_url: None,
+            update_profile: false,
+        })
+        .await?
+        .into_inner();
+    Ok(Json(json!({ "room_id": joined.room_id })))
+}

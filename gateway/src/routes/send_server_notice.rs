@@ -1,0 +1,136 @@
+//! `POST /_synapse/admin/v1/send_server_notice` and
+//! `PUT /_synapse/admin/v1/send_server_notice/{txnId}` (admin): validated here in the
+//! order API.md §4 pins, then sent by notices-svc.
+//!
+//! A PUT whose txnId this admin device already used answers the first response whatever
+//! the body: a valid body reaches notices-svc, which returns the stored response; a body
+//! that would be refused first asks notices-svc for a stored response.
+
+use axum::Json;
+use axum::extract::State;
+use bailiff_proto::accounts::GetUserRequest;
+use bailiff_proto::notices::notices_client::NoticesClient;
+use bailiff_proto::notices::{GetTransactionRequest, SendNoticeRequest, TransactionKey};
+use matrix_status::{MatrixError, errcode};
+use serde_json::{Value, json};
+
+use crate::auth::{AdminUser, AuthedUser};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonBody, PathParams, ids};
+use crate::grpc::{Transport, transport};
+use crate::state::AppState;
+
+/// The default (and body-checked) notice type.
+const MESSAGE: &str = "m.room.message";
+
+fn notices(state: &AppState) -> NoticesClient<Transport> {
+    NoticesClient::new(transport(state.notices.clone()))
+}
+
+pub async fn post(
+    State(state): State<AppState>,
+    AdminUser(_admin): AdminUser,
+    body: JsonBody,
+) -> ApiResult<Json<Value>> {
+    let request = validate(&state, body).await?;
+    send(&state, request).await
+}
+
+pub async fn put(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    params: PathParams,
+    body: JsonBody,
+) -> ApiResult<Json<Value>> {
+    let txn = transaction_key(&admin, params.get("txnId")?);
+    match validate(&state, body).await {
+        Ok(mut request) => {
+            request.txn = Some(txn);
+            send(&state, request).await
+        }
+        Err(refused) => {
+            let stored = notices(&state)
+                .get_transaction(GetTransactionRequest { txn: Some(txn) })
+                .await;
+            match stored.map(|r| r.into_inner().event_id) {
+                Ok(Some(event_id)) => Ok(Json(json!({ "event_id": event_id }))),
+                _ => Err(refused),
+            }
+        }
+    }
+}
+
+fn transaction_key(admin: &AuthedUser, txn_id: String) -> TransactionKey {
+    TransactionKey {
+        user_id: admin.user_id.clone(),
+        device_id: admin.device_id.clone(),
+        txn_id,
+    }
+}
+
+async fn send(state: &AppState, request: SendNoticeRequest) -> ApiResult<Json<Value>> {
+    let sent = notices(state).send_notice(request).await?.into_inner();
+    Ok(Json(json!({ "event_id": sent.event_id })))
+}
+
+/// The checks of API.md §4, in order; the request for notices-svc when all pass.
+async fn validate(state: &AppState, body: JsonBody) -> ApiResult<SendNoticeRequest> {
+    let body = body.object()?;
+    for key in ["user_id", "content"] {
+        if !body.contains(key) {
+            return Err(MatrixError::missing_param(format!("Missing parameter: {key}")).into());
+        }
+    }
+    if !state.config.server_notices.enabled {
+        return Err(MatrixError::bad_request(
+            errcode::UNKNOWN,
+            "Server notices are not enabled on this server",
+        )
+        .into());
+    }
+    let user_id = match body.get("user_id") {
+        Some(Value::String(text)) => ids::parse_user_id(text)?,
+        _ => return Err(MatrixError::invalid_param("Invalid user ID").into()),
+    };
+    if !ids::is_local(&user_id, state.server_name()) {
+        return Err(
+            MatrixError::invalid_param("Server notices can only be sent to local users").into(),
+        );
+    }
+    let exists = state
+        .accounts()
+        .get_user(GetUserRequest {
+            user_id: user_id.to_string(),
+        })
+        .await;
+    if let Err(status) = exists {
+        let error = ApiError::from(status);
+        return Err(if error.0.errcode == errcode::NOT_FOUND {
+            MatrixError::not_found("User not found").into()
+        } else {
+            error
+        });
+    }
+    let Some(Value::Object(content)) = body.get("content") else {
+        return Err(MatrixError::bad_json("content must be a JSON object").into());
+    };
+    let event_type = body.optional_str("type")?.unwrap_or(MESSAGE).to_owned();
+    let state_key = body.optional_str("state_key")?.map(str::to_owned);
+    if event_type.is_empty() {
+        return Err(MatrixError::invalid_param("type must not be empty").into());
+    }
+    if event_type == MESSAGE {
+        for key in ["body", "msgtype"] {
+            if !content.get(key).is_some_and(Value::is_string) {
+                return Err(MatrixError::bad_json(format!("'{key}' not a string type")).into());
+            }
+        }
+    }
+    Ok(SendNoticeRequest {
+        user_id: user_id.to_string(),
+        r#type: event_type,
+        state_key,
+        content: Value::Object(content.clone()).to_string(),
+        txn: None,
+    })
+}

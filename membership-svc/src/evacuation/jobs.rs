@@ -1,0 +1,317 @@
+//! SQL of evacuation jobs and their chunks (tables in [`super::schema`]). Like the room
+//! store, every function takes a connection so several compose in one transaction.
+
+use std::collections::HashMap;
+
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use crate::store::{ROWS_PER_STATEMENT, placeholders, row_placeholders};
+
+/// Job states.
+pub const QUEUED: &str = "queued";
+pub const RUNNING: &str = "running";
+pub const COMPLETE: &str = "complete";
+pub const FAILED: &str = "failed";
+pub const ALL_STATES: [&str; 4] = [QUEUED, RUNNING, COMPLETE, FAILED];
+
+/// Chunk states.
+const PENDING: &str = "pending";
+const DONE: &str = "done";
+const CHUNK_FAILED: &str = "failed";
+
+/// A job record (without its affected set, which lives in the chunks).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct JobRow {
+    pub job_id: String,
+    /// `room` or `user`.
+    pub kind: String,
+    pub target: String,
+    pub status: String,
+    pub total: i64,
+    pub done: i64,
+    pub failed: i64,
+    pub created_ts: i64,
+    pub finished_ts: Option<i64>,
+    /// JSON object: the W3C trace context of the request that planned the job.
+    pub trace_context: String,
+}
+
+impl JobRow {
+    /// Complete or failed: nothing more will happen to it.
+    pub fn is_finished(&self) -> bool {
+        self.status == COMPLETE || self.status == FAILED
+    }
+}
+
+const JOB_COLUMNS: &str =
+    "job_id, kind, target, status, total, done, failed, created_ts, finished_ts, trace_context";
+
+/// The queued or running job for (kind, target), if any.
+pub async fn active_job(
+    conn: &mut AnyConnection,
+    kind: &str,
+    target: &str,
+) -> Result<Option<JobRow>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {JOB_COLUMNS} FROM membership_evac_jobs WHERE kind = $1 AND target = $2 \
+         AND status IN ('queued', 'running')"
+    )))
+    .bind(kind)
+    .bind(target)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// A job by ID.
+pub async fn get_job(
+    conn: &mut AnyConnection,
+    job_id: &str,
+) -> Result<Option<JobRow>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {JOB_COLUMNS} FROM membership_evac_jobs WHERE job_id = $1"
+    )))
+    .bind(job_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Records a job. `false` when another queued or running job for the same (kind,
+/// target) already holds the unique index.
+pub async fn insert_job(conn: &mut AnyConnection, job: &JobRow) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO membership_evac_jobs (job_id, kind, target, status, total, done, failed, \
+         created_ts, finished_ts, trace_context) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&job.job_id)
+    .bind(&job.kind)
+    .bind(&job.target)
+    .bind(&job.status)
+    .bind(job.total)
+    .bind(job.done)
+    .bind(job.failed)
+    .bind(job.created_ts)
+    .bind(job.finished_ts)
+    .bind(&job.trace_context)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// Stores a job's chunks (numbered from 0), all `pending`.
+pub async fn insert_chunks(
+    conn: &mut AnyConnection,
+    job_id: &str,
+    chunks: &[&[String]],
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    const WIDTH: usize = 6;
+    let rows: Vec<(i64, &[String])> = (0i64..).zip(chunks.iter().copied()).collect();
+    for batch in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO membership_evac_chunks (job_id, chunk, state, size, items, enqueued_ts) \
+             VALUES {}",
+            row_placeholders(batch.len(), WIDTH)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (chunk, items) in batch {
+            query = query
+                .bind(job_id)
+                .bind(*chunk)
+                .bind(PENDING)
+                .bind(items.len() as i64)
+                .bind(serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned()))
+                .bind(now_ms);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The job's affected set, in planning order.
+pub async fn affected(conn: &mut AnyConnection, job_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    let chunks: Vec<String> = sqlx::query_scalar(
+        "SELECT items FROM membership_evac_chunks WHERE job_id = $1 ORDER BY chunk",
+    )
+    .bind(job_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(chunks.iter().flat_map(|items| parse_items(items)).collect())
+}
+
+fn parse_items(items: &str) -> Vec<String> {
+    serde_json::from_str(items).unwrap_or_default()
+}
+
+/// Flips a chunk from `pending` to `done` and returns its items; `None` when it is not
+/// pending (already applied, dead-lettered, or unknown). Inside the transaction that
+/// applies the chunk, this is what makes progress exact: only the transaction whose
+/// flip commits counts the chunk.
+pub async fn claim_chunk(
+    conn: &mut AnyConnection,
+    job_id: &str,
+    chunk: i64,
+    now_ms: i64,
+) -> Result<Option<Vec<String>>, sqlx::Error> {
+    let items: Option<String> = sqlx::query_scalar(
+        "UPDATE membership_evac_chunks SET state = $1, finished_ts = $2 \
+         WHERE job_id = $3 AND chunk = $4 AND state = $5 RETURNING items",
+    )
+    .bind(DONE)
+    .bind(now_ms)
+    .bind(job_id)
+    .bind(chunk)
+    .bind(PENDING)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(items.as_deref().map(parse_items))
+}
+
+/// Flips a chunk from `pending` to `failed` and returns its size; `None` when it is not
+/// pending.
+pub async fn fail_chunk(
+    conn: &mut AnyConnection,
+    job_id: &str,
+    chunk: i64,
+    now_ms: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE membership_evac_chunks SET state = $1, finished_ts = $2 \
+         WHERE job_id = $3 AND chunk = $4 AND state = $5 RETURNING size",
+    )
+    .bind(CHUNK_FAILED)
+    .bind(now_ms)
+    .bind(job_id)
+    .bind(chunk)
+    .bind(PENDING)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Adds settled entries to a job's counters and moves its status on: `running` while
+/// entries remain, then `complete` (nothing failed) or `failed`, with `finished_ts`.
+/// Returns the updated job.
+pub async fn advance(
+    conn: &mut AnyConnection,
+    job_id: &str,
+    done: i64,
+    failed: i64,
+    now_ms: i64,
+) -> Result<Option<JobRow>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "UPDATE membership_evac_jobs SET done = done + $1, failed = failed + $2, \
+         status = CASE WHEN done + $1 + failed + $2 >= total \
+             THEN (CASE WHEN failed + $2 > 0 THEN 'failed' ELSE 'complete' END) \
+             ELSE 'running' END, \
+         finished_ts = CASE WHEN done + $1 + failed + $2 >= total THEN $3 ELSE NULL END \
+         WHERE job_id = $4 RETURNING {JOB_COLUMNS}"
+    )))
+    .bind(done)
+    .bind(failed)
+    .bind(now_ms)
+    .bind(job_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Queued and running jobs, oldest first.
+pub async fn unfinished_jobs(conn: &mut AnyConnection) -> Result<Vec<JobRow>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {JOB_COLUMNS} FROM membership_evac_jobs WHERE status IN ('queued', 'running') \
+         ORDER BY created_ts"
+    )))
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Marks every pending chunk of the job as enqueued now and returns their numbers.
+pub async fn touch_pending_chunks(
+    conn: &mut AnyConnection,
+    job_id: &str,
+    now_ms: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut chunks: Vec<i64> = sqlx::query_scalar(
+        "UPDATE membership_evac_chunks SET enqueued_ts = $1 WHERE job_id = $2 AND state = $3 \
+         RETURNING chunk",
+    )
+    .bind(now_ms)
+    .bind(job_id)
+    .bind(PENDING)
+    .fetch_all(&mut *conn)
+    .await?;
+    chunks.sort_unstable();
+    Ok(chunks)
+}
+
+/// Claims chunks pending since before `cutoff_ms` for re-sending: marks them enqueued
+/// now and returns (job ID, chunk). Each row is claimed by one caller, so replicas
+/// sweeping at once do not all re-send the same chunks.
+pub async fn claim_stale_chunks(
+    conn: &mut AnyConnection,
+    cutoff_ms: i64,
+    now_ms: i64,
+    limit: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE membership_evac_chunks SET enqueued_ts = $1 WHERE state = $2 \
+         AND enqueued_ts < $3 AND (job_id, chunk) IN (SELECT job_id, chunk FROM \
+         membership_evac_chunks WHERE state = $2 AND enqueued_ts < $3 LIMIT $4) \
+         RETURNING job_id, chunk",
+    )
+    .bind(now_ms)
+    .bind(PENDING)
+    .bind(cutoff_ms)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// The trace contexts of the given jobs.
+pub async fn trace_contexts(
+    conn: &mut AnyConnection,
+    job_ids: &[&str],
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    let mut found = HashMap::new();
+    for batch in job_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT job_id, trace_context FROM membership_evac_jobs WHERE job_id IN ({})",
+            placeholders(1, batch.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql));
+        for job_id in batch {
+            query = query.bind(*job_id);
+        }
+        found.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(found)
+}
+
+/// Number of jobs in each state.
+pub async fn count_by_status(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT status, COUNT(*) FROM membership_evac_jobs GROUP BY status")
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// Prior member content of those of `users` whose membership in the room is `join`.
+pub async fn joined_member_contents(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    users: &[String],
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    let mut found = HashMap::with_capacity(users.len());
+    for batch in users.chunks(ROWS_PER_STATEMENT * 4) {
+        let sql = format!(
+            "SELECT user_id, content FROM membership_members WHERE room_id = $1 \
+             AND membership = 'join' AND user_id IN ({})",
+            placeholders(2, batch.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql)).bind(room_id);
+        for user in batch {
+            query = query.bind(user);
+        }
+        found.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(found)
+}
