@@ -248,6 +248,23 @@ struct Process {
 }
 
 impl Process {
+    /// SIGTERM, then waits up to `limit` for a clean exit.
+    fn terminate(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap_or_else(|e| panic!("kill: {e}"));
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "{} did not exit after SIGTERM", self.name);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -267,6 +284,8 @@ struct Cluster {
     redis: Redis,
     http: reqwest::Client,
     base_url: String,
+    /// gRPC address of the second membership process, the one faults hit.
+    membership_b: String,
     processes: Vec<Process>,
 }
 
@@ -302,6 +321,7 @@ impl Cluster {
                 .build()
                 .unwrap_or_else(|e| panic!("client: {e}")),
             base_url: format!("http://127.0.0.1:{}", ports["http"]),
+            membership_b: format!("http://127.0.0.1:{}", ports["membership_b"]),
             processes: Vec::new(),
             root,
             pg,
@@ -740,6 +760,61 @@ async fn a_database_outage_mid_job_answers_503_and_loses_nothing() {
         }
         assert!(unavailable > 0);
         cluster.pg.resume();
+        cluster
+            .assert_exactly_once(&token, &job_id, &room_id, &users)
+            .await;
+    })
+    .await;
+}
+
+/// SIGTERM to a membership worker in the middle of a job and of a burst of gRPC calls
+/// to it: every call it accepted is answered (later ones are refused, never cut), it
+/// exits cleanly within the grace period, and the other worker finishes the job with
+/// every member leaving exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigterm_to_a_worker_mid_job_drains_and_hands_over() {
+    use bailiff_proto::membership::GetJobRequest;
+    use bailiff_proto::membership::evacuations_client::EvacuationsClient;
+
+    bounded(async {
+        let mut cluster = Cluster::start().await;
+        let token = cluster.admin_token().await;
+        let (room_id, users) = cluster.seed_room().await;
+        let job_id = cluster.evacuate(&token, &room_id).await;
+        cluster.until_mid_job(&token, &job_id).await;
+
+        let channel = tonic::transport::Endpoint::from_shared(cluster.membership_b.clone())
+            .unwrap_or_else(|e| panic!("endpoint: {e}"))
+            .connect_lazy();
+        let mut burst = Vec::new();
+        for i in 0..300u64 {
+            let mut client = EvacuationsClient::new(channel.clone());
+            let job_id = job_id.clone();
+            burst.push(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(i)).await;
+                client.get_job(GetJobRequest { job_id }).await
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let status = cluster
+            .process("membership-b")
+            .terminate(Duration::from_secs(20));
+        assert!(status.success(), "membership-b exited with {status}");
+
+        let mut answered = 0;
+        for call in burst {
+            match call.await.unwrap_or_else(|e| panic!("task: {e}")) {
+                Ok(_) => answered += 1,
+                // Refused after the listener closed (Unavailable), or never sent because
+                // the server's GOAWAY closed the connection first (Cancelled); a stream
+                // the server accepted and then cut would surface as another code.
+                Err(status) => assert!(
+                    matches!(status.code(), tonic::Code::Unavailable | tonic::Code::Cancelled),
+                    "a call failed mid-flight: {status:?}"
+                ),
+            }
+        }
+        assert!(answered > 0, "no call was answered before shutdown");
         cluster
             .assert_exactly_once(&token, &job_id, &room_id, &users)
             .await;

@@ -75,6 +75,41 @@ pub fn memory_of(pid: u32) -> anyhow::Result<Memory> {
     })
 }
 
+/// CPU time (user + system, all threads) a process has used so far, from
+/// `/proc/<pid>/stat`; `pid` `None` is this process.
+pub fn cpu_time_of(pid: Option<u32>) -> anyhow::Result<Duration> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/stat"),
+        None => "/proc/self/stat".to_owned(),
+    };
+    let stat = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    // The command name (field 2) may hold spaces: count fields after its closing ')'.
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .with_context(|| format!("malformed {path}"))?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 (utime) and 15 (stime) of stat(5), i.e. 12 and 13 after field 2.
+    let ticks = |index: usize| -> anyhow::Result<u64> {
+        fields
+            .get(index)
+            .and_then(|f| f.parse().ok())
+            .with_context(|| format!("no CPU time in {path}"))
+    };
+    // Linux reports these in USER_HZ, which is 100 on every architecture it runs on.
+    Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
+}
+
+/// The 1-minute load average, for judging how quiet the machine was.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// One child process.
 struct Process {
     name: String,
@@ -304,6 +339,14 @@ impl Cluster {
         self.processes
             .iter()
             .map(|p| (p.name.clone(), p.pid, memory_of(p.pid)))
+            .collect()
+    }
+
+    /// CPU time used so far by every child, by name.
+    pub fn cpu_times(&self) -> Vec<(String, Option<Duration>)> {
+        self.processes
+            .iter()
+            .map(|p| (p.name.clone(), cpu_time_of(Some(p.pid)).ok()))
             .collect()
     }
 
@@ -617,5 +660,56 @@ impl Drop for RedisKeys {
         if let Ok(Err(error)) = outcome {
             eprintln!("bailiff-bench: cleaning Redis keys: {error:#}");
         }
+    }
+}
+
+/// Additions for the evacuation benchmark (`crate::evacuation`).
+impl Cluster {
+    /// The database URL of the deployment: the SQLite file (embedded) or the bench
+    /// database (distributed), for seeding straight through the stores.
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        match (&self.database, &self.dir) {
+            (Some(database), _) => Ok(database.url()),
+            (None, Some(dir)) => Ok(format!("sqlite://{}/bailiff.db", dir.path().display())),
+            (None, None) => bail!("the deployment has no database"),
+        }
+    }
+
+    /// Distributed mode only: starts one more `serve --role membership` process (named
+    /// `membership<n>`), a second consumer of the evacuation stream. Its configuration is
+    /// the first membership process's with its own gRPC and internal ports (the other
+    /// roles keep talking to the first one). Waits until it is ready.
+    pub async fn add_membership_replica(&mut self, options: &Options) -> anyhow::Result<()> {
+        if self.mode != Mode::Distributed {
+            bail!("extra membership processes need the distributed mode");
+        }
+        let dir = self
+            .dir
+            .as_ref()
+            .map(|d| d.path().to_owned())
+            .context("the deployment has no directory")?;
+        let text = std::fs::read_to_string(dir.join("membership.yaml"))
+            .context("reading the membership configuration")?;
+        let mut config: serde_json::Value =
+            serde_json::from_str(&text).context("parsing the membership configuration")?;
+        let [grpc, internal] = free_ports()?;
+        config["membership"]["listen"] = json!(grpc.to_string());
+        config["listen"]["internal"] = json!(internal.to_string());
+        let count = self
+            .processes
+            .iter()
+            .filter(|p| p.name.starts_with("membership"))
+            .count();
+        let name = format!("membership{}", count + 1);
+        let path = write_config(&dir, &name, &config)?;
+        self.spawn(
+            options,
+            &dir,
+            &name,
+            &path,
+            &["--role", "membership"],
+            internal,
+        )?;
+        self.wait_ready(options.startup_timeout).await
     }
 }

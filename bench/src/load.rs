@@ -59,11 +59,15 @@ struct WorkerResult {
 
 /// Runs `scenario` closed-loop against `base_url`. Each worker has its own client, so
 /// it keeps one keep-alive connection for the whole run.
-pub async fn run(
+///
+/// `probe` is called when the measured period starts and when it ends (e.g. to read
+/// CPU counters); both readings are returned with the result.
+pub async fn run<S>(
     scenario: Arc<dyn Scenario>,
     base_url: &str,
     shape: RunShape,
-) -> anyhow::Result<RunResult> {
+    probe: impl Fn() -> S,
+) -> anyhow::Result<(RunResult, S, S)> {
     let start = Instant::now();
     let measure_from = start + shape.warmup;
     let end = measure_from + shape.duration;
@@ -73,6 +77,10 @@ pub async fn run(
         let http = Http::new(base_url);
         workers.spawn(async move { work(scenario, http, worker, measure_from, end).await });
     }
+    tokio::time::sleep_until(measure_from.into()).await;
+    let first = probe();
+    tokio::time::sleep_until(end.into()).await;
+    let last = probe();
     let mut total = WorkerResult {
         requests: 0,
         errors: 0,
@@ -91,13 +99,14 @@ pub async fn run(
             total.sample_error = result.sample_error;
         }
     }
-    Ok(RunResult {
+    let result = RunResult {
         requests: total.requests,
         errors: total.errors,
         elapsed: shape.duration,
         latencies: total.latencies,
         sample_error: total.sample_error,
-    })
+    };
+    Ok((result, first, last))
 }
 
 fn new_histogram() -> anyhow::Result<Histogram<u64>> {

@@ -171,22 +171,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     );
     let mut rows: Vec<Row> = Vec::new();
     let mut memory: Vec<MemoryRow> = Vec::new();
+    let mut cpu: Vec<report::CpuRow> = Vec::new();
     for mode in modes {
         println!("\n== {}: starting", mode.name());
         let mut cluster = Cluster::start(mode, &options)
             .await
             .with_context(|| format!("starting the {} deployment", mode.name()))?;
         let idle = cluster.memory();
-        let measured = bench_mode(
-            &mut cluster,
-            &selected,
-            &cli.concurrency,
+        let plan = Plan {
+            selected: &selected,
+            concurrency: &cli.concurrency,
             max_concurrency,
             warmup,
             duration,
-            &mut rows,
-        )
-        .await;
+        };
+        let measured = bench_mode(&mut cluster, &plan, &mut rows, &mut cpu).await;
         let after = cluster.memory();
         for ((name, pid, idle), (_, _, after)) in idle.into_iter().zip(after) {
             memory.push(MemoryRow {
@@ -211,6 +210,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         "\n== memory (from /proc/<pid>/status; \"ready\" = before seeding, \"after\" = after the last run)\n"
     );
     print!("{}", report::memory_table(&memory));
+    println!(
+        "\n== CPU during the measured periods (percent of one core; this machine has {} cores)\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    print!("{}", report::cpu_table(&cpu));
     println!("\n== targets (2-core machine, load generator included)\n");
     for line in report::targets(&rows, &memory) {
         println!("{line}");
@@ -239,16 +243,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What to run against each deployment.
+struct Plan<'a> {
+    selected: &'a [&'a scenarios::Spec],
+    concurrency: &'a [usize],
+    max_concurrency: usize,
+    warmup: Duration,
+    duration: Duration,
+}
+
 /// Seeds the admin, then prepares and runs every scenario at every concurrency. A
 /// scenario that cannot be prepared is reported and skipped; a dead process ends it all.
 async fn bench_mode(
     cluster: &mut Cluster,
-    selected: &[&scenarios::Spec],
-    concurrency: &[usize],
-    max_concurrency: usize,
-    warmup: Duration,
-    duration: Duration,
+    plan: &Plan<'_>,
     rows: &mut Vec<Row>,
+    cpu: &mut Vec<report::CpuRow>,
 ) -> anyhow::Result<()> {
     let mode = cluster.mode;
     let http = http::Http::new(&cluster.base_url);
@@ -268,21 +278,21 @@ async fn bench_mode(
         admin.user_id
     );
     println!("{}", report::header());
-    for (index, spec) in selected.iter().enumerate() {
+    for (index, spec) in plan.selected.iter().enumerate() {
         let tag = format!("s{index}{}", unique_suffix());
         let ctx = scenarios::Context {
             http: &http,
             seeder: &seeder,
             admin: &admin,
             shared_secret: &cluster.shared_secret,
-            max_concurrency,
+            max_concurrency: plan.max_concurrency,
             mode,
             tag: &tag,
         };
         let scenario = match spec.prepare(&ctx).await {
             Ok(scenario) => scenario,
             Err(error) => {
-                for &c in concurrency {
+                for &c in plan.concurrency {
                     let row = Row {
                         scenario: spec.name,
                         mode: mode.name(),
@@ -296,16 +306,32 @@ async fn bench_mode(
                 continue;
             }
         };
-        for &c in concurrency {
+        for &c in plan.concurrency {
             let shape = load::RunShape {
                 concurrency: c,
-                warmup,
-                duration,
+                warmup: plan.warmup,
+                duration: plan.duration,
             };
-            let outcome = load::run(scenario.clone(), http.base(), shape)
-                .await
-                .map(|r| RunSummary::from(&r))
-                .map_err(|e| format!("{e:#}"));
+            let probe = || report::CpuSnapshot {
+                at: std::time::Instant::now(),
+                load_average: cluster::load_average(),
+                own: cluster::cpu_time_of(None).ok(),
+                children: cluster.cpu_times(),
+            };
+            let outcome = match load::run(scenario.clone(), http.base(), shape, probe).await {
+                Ok((run, first, last)) => {
+                    cpu.push(report::CpuRow::new(
+                        spec.name,
+                        mode.name(),
+                        c,
+                        &first,
+                        &last,
+                        run.requests,
+                    ));
+                    Ok(RunSummary::from(&run))
+                }
+                Err(e) => Err(format!("{e:#}")),
+            };
             let row = Row {
                 scenario: spec.name,
                 mode: mode.name(),

@@ -220,3 +220,115 @@ pub fn targets(rows: &[Row], memory: &[MemoryRow]) -> Vec<String> {
     }
     lines
 }
+
+/// CPU counters at one moment: the machine's load, this process (the load generator),
+/// and every child.
+#[derive(Debug, Clone)]
+pub struct CpuSnapshot {
+    pub at: std::time::Instant,
+    pub load_average: Option<f64>,
+    pub own: Option<std::time::Duration>,
+    pub children: Vec<(String, Option<std::time::Duration>)>,
+}
+
+/// Where the CPU went during one measured period.
+pub struct CpuRow {
+    pub scenario: &'static str,
+    pub mode: &'static str,
+    pub concurrency: usize,
+    pub load_average: Option<f64>,
+    /// Load generator CPU, percent of one core.
+    pub client_pct: Option<f64>,
+    /// Each child's CPU, percent of one core.
+    pub children: Vec<(String, Option<f64>)>,
+    /// All children's CPU time per operation, microseconds.
+    pub server_us_per_op: Option<f64>,
+}
+
+impl CpuRow {
+    pub fn new(
+        scenario: &'static str,
+        mode: &'static str,
+        concurrency: usize,
+        first: &CpuSnapshot,
+        last: &CpuSnapshot,
+        operations: u64,
+    ) -> Self {
+        let wall = last
+            .at
+            .duration_since(first.at)
+            .as_secs_f64()
+            .max(f64::EPSILON);
+        let used = |a: Option<std::time::Duration>, b: Option<std::time::Duration>| {
+            Some(b?.saturating_sub(a?).as_secs_f64())
+        };
+        let children: Vec<(String, Option<f64>)> = first
+            .children
+            .iter()
+            .zip(&last.children)
+            .map(|((name, a), (_, b))| (name.clone(), used(*a, *b)))
+            .collect();
+        let server_total: Option<f64> = children.iter().map(|(_, s)| *s).sum();
+        Self {
+            scenario,
+            mode,
+            concurrency,
+            load_average: last.load_average,
+            client_pct: used(first.own, last.own).map(|s| 100.0 * s / wall),
+            children: children
+                .into_iter()
+                .map(|(name, s)| (name, s.map(|s| 100.0 * s / wall)))
+                .collect(),
+            server_us_per_op: server_total
+                .filter(|_| operations > 0)
+                .map(|s| 1e6 * s / operations as f64),
+        }
+    }
+}
+
+fn pct(value: Option<f64>) -> String {
+    value.map_or_else(|| "?".to_owned(), |v| format!("{v:.0}%"))
+}
+
+/// The CPU table: percent of one core (the machine has `nproc` of them).
+pub fn cpu_table(rows: &[CpuRow]) -> String {
+    let mut out = format!(
+        "| {:<15} | {:<11} | {:>11} | {:>8} | {:>10} | {:<52} | {:>14} |\n{}\n",
+        "scenario",
+        "mode",
+        "concurrency",
+        "load avg",
+        "bench CPU",
+        "server CPU per process",
+        "server µs/op",
+        separator(&[
+            (15, false),
+            (11, false),
+            (11, true),
+            (8, true),
+            (10, true),
+            (52, false),
+            (14, true)
+        ]),
+    );
+    for row in rows {
+        let children: Vec<String> = row
+            .children
+            .iter()
+            .map(|(name, p)| format!("{name} {}", pct(*p)))
+            .collect();
+        out.push_str(&format!(
+            "| {:<15} | {:<11} | {:>11} | {:>8} | {:>10} | {:<52} | {:>14} |\n",
+            row.scenario,
+            row.mode,
+            row.concurrency,
+            row.load_average
+                .map_or_else(|| "?".to_owned(), |l| format!("{l:.2}")),
+            pct(row.client_pct),
+            children.join(", "),
+            row.server_us_per_op
+                .map_or_else(|| "?".to_owned(), |u| format!("{u:.0}")),
+        ));
+    }
+    out
+}

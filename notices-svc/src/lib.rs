@@ -14,6 +14,7 @@ use bailiff_proto::channel::GrpcChannel;
 use bailiff_proto::notices::notices_server::NoticesServer;
 use tokio_util::sync::CancellationToken;
 
+mod batch;
 mod schema;
 pub mod service;
 pub mod store;

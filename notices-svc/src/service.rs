@@ -18,6 +18,7 @@ use matrix_status::{MatrixError, errcode};
 use serde_json::json;
 use tonic::{Request, Response, Status};
 
+use crate::batch::Batcher;
 use crate::store::{NoticeRoom, NoticeStore, RoomClaim, TxnClaim, TxnKey, TxnResponse, TxnState};
 use crate::transport::Transport;
 
@@ -50,6 +51,8 @@ struct Inner {
     /// One in-process resolver per user, so concurrent first notices on this replica
     /// wait on a lock instead of polling the database.
     resolving: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Groups concurrent notices into one `SendNotices` call (one write transaction).
+    batcher: Batcher,
 }
 
 type Result<T> = std::result::Result<T, MatrixError>;
@@ -77,11 +80,13 @@ fn gave_up() -> MatrixError {
 impl NoticesService {
     pub fn new(config: Arc<Config>, store: NoticeStore, membership: GrpcChannel) -> Self {
         let system_user = config.server_notices_user_id();
+        let rooms = RoomsClient::new(Transport(membership));
         Self {
             inner: Arc::new(Inner {
                 config,
                 store,
-                rooms: RoomsClient::new(Transport(membership)),
+                batcher: Batcher::start(rooms.clone()),
+                rooms,
                 system_user,
                 cache: moka::sync::Cache::new(ROOM_CACHE_CAPACITY),
                 resolving: Mutex::new(HashMap::new()),
@@ -190,76 +195,28 @@ impl NoticesService {
             .map(|r| r.room_id))
     }
 
-    /// Room, membership, event: the notice itself.
+    /// Room, then (batched with concurrent notices) re-invite and event.
     async fn deliver(&self, request: &pb::SendNoticeRequest) -> Result<TxnResponse> {
         let user = request.user_id.as_str();
         let room_id = self.room_for(user).await?;
-        self.ensure_invited(&room_id, user).await?;
         let event_type = if request.r#type.is_empty() {
             "m.room.message"
         } else {
             request.r#type.as_str()
         };
-        let sent = self
-            .rooms()
-            .send_event(mpb::SendEventRequest {
-                room_id: room_id.to_string(),
-                sender: self.inner.system_user.clone(),
-                r#type: event_type.to_owned(),
-                state_key: request.state_key.clone(),
-                content: request.content.clone(),
-                device_id: String::new(),
-                txn_id: String::new(),
-            })
-            .await
-            .map_err(rpc)?
-            .into_inner();
+        let item = mpb::NoticeItem {
+            room_id: room_id.to_string(),
+            sender: self.inner.system_user.clone(),
+            target: user.to_owned(),
+            r#type: event_type.to_owned(),
+            state_key: request.state_key.clone(),
+            content: request.content.clone(),
+        };
+        let event_id = self.inner.batcher.send(item).await?;
         Ok(TxnResponse {
-            event_id: sent.event_id,
+            event_id,
             room_id: room_id.to_string(),
         })
-    }
-
-    /// Invites the target again unless they are invited or joined (they may have left).
-    async fn ensure_invited(&self, room_id: &str, user: &str) -> Result<()> {
-        let membership = self.membership(room_id, user).await?;
-        if matches!(membership.as_str(), "invite" | "join") {
-            return Ok(());
-        }
-        let invited = self
-            .rooms()
-            .invite_user(mpb::InviteUserRequest {
-                room_id: room_id.to_owned(),
-                sender: self.inner.system_user.clone(),
-                target: user.to_owned(),
-                ..Default::default()
-            })
-            .await;
-        match invited {
-            Ok(_) => Ok(()),
-            Err(status) => {
-                // They may have joined in between; anything else is a real failure.
-                let now = self.membership(room_id, user).await?;
-                if matches!(now.as_str(), "invite" | "join") {
-                    Ok(())
-                } else {
-                    Err(rpc(status))
-                }
-            }
-        }
-    }
-
-    async fn membership(&self, room_id: &str, user: &str) -> Result<String> {
-        Ok(self
-            .rooms()
-            .get_membership(mpb::GetMembershipRequest {
-                room_id: room_id.to_owned(),
-                user_id: user.to_owned(),
-            })
-            .await
-            .map_err(rpc)?
-            .into_inner()
-            .membership)
     }
 
     /// The user's notice room: from the cache, the database, or created.

@@ -24,7 +24,9 @@ pub struct SendNoticePool(SendNotice);
 pub struct SendNoticeOne(SendNotice);
 
 async fn prepare(ctx: &Context<'_>, name: &str, users: usize) -> anyhow::Result<SendNotice> {
-    let localparts: Vec<String> = (0..users).map(|n| format!("{name}_{}_{n}", ctx.tag)).collect();
+    let localparts: Vec<String> = (0..users)
+        .map(|n| format!("{name}_{}_{n}", ctx.tag))
+        .collect();
     let targets: Vec<String> = ctx
         .seeder
         .users(&localparts, false)
@@ -32,7 +34,10 @@ async fn prepare(ctx: &Context<'_>, name: &str, users: usize) -> anyhow::Result<
         .into_iter()
         .map(|u| u.user_id)
         .collect();
-    anyhow::ensure!(targets.len() == users, "not every notice target was created");
+    anyhow::ensure!(
+        targets.len() == users,
+        "not every notice target was created"
+    );
     for target in &targets {
         ctx.http
             .post_json(

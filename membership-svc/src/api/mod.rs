@@ -11,6 +11,7 @@ use tonic::{Request, Response, Status};
 use crate::notifier::SyncNotifier;
 use crate::store::{EventRow, Store};
 
+mod notices;
 mod read;
 mod sync;
 mod write;
@@ -245,6 +246,13 @@ impl Rooms for RoomsService {
         request: Request<pb::FindServerNoticeRoomRequest>,
     ) -> std::result::Result<Response<pb::FindServerNoticeRoomResponse>, Status> {
         reply(self.find_server_notice_room(request.into_inner()).await)
+    }
+
+    async fn send_notices(
+        &self,
+        request: Request<pb::SendNoticesRequest>,
+    ) -> std::result::Result<Response<pb::SendNoticesResponse>, Status> {
+        reply(self.send_notices(request.into_inner()).await)
     }
 
     async fn sync(

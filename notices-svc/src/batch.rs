@@ -1,0 +1,95 @@
+//! Group commit for notices: concurrent notices queue here and go to membership-svc as
+//! one `SendNotices` call, which appends them all in one write transaction. Writes to
+//! the room stream are serialized (one stream lock, one commit each), so one
+//! transaction per batch instead of one per notice is what lets throughput grow with
+//! concurrency. A lone notice is sent at once (a batch of one).
+
+use bailiff_proto::membership::rooms_client::RoomsClient;
+use bailiff_proto::membership::{NoticeItem, SendNoticesRequest};
+use matrix_status::{MatrixError, errcode};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::transport::Transport;
+
+/// Most notices in one `SendNotices` call.
+const MAX_BATCH: usize = 256;
+
+/// Queued notices waiting for a batch.
+const QUEUE: usize = 4096;
+
+type Reply = oneshot::Sender<Result<String, MatrixError>>;
+
+/// Handle to the batching task; cheap to clone. The task ends when every handle is gone.
+#[derive(Clone)]
+pub struct Batcher {
+    queue: mpsc::Sender<(NoticeItem, Reply)>,
+}
+
+impl Batcher {
+    /// Starts the task (needs a Tokio runtime).
+    pub fn start(rooms: RoomsClient<Transport>) -> Self {
+        let (queue, receiver) = mpsc::channel(QUEUE);
+        tokio::spawn(run(rooms, receiver));
+        Self { queue }
+    }
+
+    /// Sends one notice; its event ID, or its own error.
+    pub async fn send(&self, item: NoticeItem) -> Result<String, MatrixError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((item, reply))
+            .await
+            .map_err(|_| MatrixError::unavailable())?;
+        answer.await.map_err(|_| MatrixError::unavailable())?
+    }
+}
+
+async fn run(rooms: RoomsClient<Transport>, mut receiver: mpsc::Receiver<(NoticeItem, Reply)>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (items, replies): (Vec<NoticeItem>, Vec<Reply>) =
+            std::mem::take(&mut batch).into_iter().unzip();
+        let sent = rooms
+            .clone()
+            .send_notices(SendNoticesRequest { items })
+            .await;
+        match sent {
+            Ok(response) => {
+                let mut results = response.into_inner().results.into_iter();
+                for reply in replies {
+                    let outcome = match results.next() {
+                        Some(result) if result.errcode.is_empty() => Ok(result.event_id),
+                        Some(result) => Err(MatrixError::new(
+                            u16::try_from(result.http_status).unwrap_or(500),
+                            known_errcode(&result.errcode),
+                            result.error,
+                        )),
+                        None => Err(MatrixError::internal()),
+                    };
+                    let _ = reply.send(outcome);
+                }
+            }
+            Err(status) => {
+                let error = MatrixError::from_status(&status);
+                for reply in replies {
+                    let _ = reply.send(Err(error.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// The errcodes `SendNotices` can report per item; anything else is `M_UNKNOWN`.
+fn known_errcode(code: &str) -> &'static str {
+    [
+        errcode::FORBIDDEN,
+        errcode::NOT_FOUND,
+        errcode::BAD_JSON,
+        errcode::INVALID_PARAM,
+        errcode::TOO_LARGE,
+        errcode::UNAVAILABLE,
+    ]
+    .into_iter()
+    .find(|known| *known == code)
+    .unwrap_or(errcode::UNKNOWN)
+}
