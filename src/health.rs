@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bailiff_database::Database;
+use tokio_util::sync::CancellationToken;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
-use tokio_util::sync::CancellationToken;
 
 use crate::internal::Readiness;
 
@@ -38,7 +38,11 @@ pub async fn watch(
             let db_up = tokio::time::timeout(Duration::from_secs(2), dep.db.is_reachable())
                 .await
                 .unwrap_or(false);
-            bailiff_telemetry::metrics::record_db_pool(dep.service, dep.db.pool.size(), dep.db.pool.num_idle());
+            bailiff_telemetry::metrics::record_db_pool(
+                dep.service,
+                dep.db.pool.size(),
+                dep.db.pool.num_idle(),
+            );
             let redis_up = match &dep.redis {
                 Some(client) => tokio::time::timeout(Duration::from_secs(2), ping(client, conn))
                     .await
@@ -53,7 +57,15 @@ pub async fn watch(
             } else if last.is_some() {
                 tracing::info!("dependencies reachable again; reporting SERVING");
             }
-            set_status(&reporter, if up { ServingStatus::Serving } else { ServingStatus::NotServing }).await;
+            set_status(
+                &reporter,
+                if up {
+                    ServingStatus::Serving
+                } else {
+                    ServingStatus::NotServing
+                },
+            )
+            .await;
             readiness.set_dependencies_up(up);
             last = Some(up);
         }
@@ -65,7 +77,10 @@ pub async fn watch(
     set_status(&reporter, ServingStatus::NotServing).await;
 }
 
-async fn set_status(reporter: &Option<(HealthReporter, &'static [&'static str])>, status: ServingStatus) {
+async fn set_status(
+    reporter: &Option<(HealthReporter, &'static [&'static str])>,
+    status: ServingStatus,
+) {
     if let Some((reporter, services)) = reporter {
         reporter.set_service_status("", status).await;
         for service in services.iter() {
@@ -75,7 +90,10 @@ async fn set_status(reporter: &Option<(HealthReporter, &'static [&'static str])>
 }
 
 /// PINGs Redis over a kept connection, reconnecting after a failure.
-async fn ping(client: &redis::Client, kept: &mut Option<redis::aio::MultiplexedConnection>) -> bool {
+async fn ping(
+    client: &redis::Client,
+    kept: &mut Option<redis::aio::MultiplexedConnection>,
+) -> bool {
     if kept.is_none() {
         *kept = client.get_multiplexed_async_connection().await.ok();
     }

@@ -24,7 +24,8 @@ pub struct Readiness {
 impl Readiness {
     /// True when the process should receive traffic.
     pub fn is_ready(&self) -> bool {
-        !self.shutting_down.load(Ordering::Acquire) && !self.dependencies_down.load(Ordering::Acquire)
+        !self.shutting_down.load(Ordering::Acquire)
+            && !self.dependencies_down.load(Ordering::Acquire)
     }
 
     /// Marks the process as draining; it never becomes ready again.

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use futures::FutureExt;
 use bailiff_config::Config;
 use bailiff_database::Database;
 use bailiff_proto::channel::{self, GrpcChannel};
+use futures::FutureExt;
 use replica_bus::ReplicaBus;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -32,7 +32,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Gateway, Role::Accounts, Role::Membership, Role::Notices];
+    pub const ALL: [Role; 4] = [
+        Role::Gateway,
+        Role::Accounts,
+        Role::Membership,
+        Role::Notices,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -142,7 +147,16 @@ pub async fn start(config: Config, roles: &[Role]) -> anyhow::Result<Running> {
         .context("starting accounts")?;
         local.insert(Role::Accounts, channel::in_process(routes.clone()));
         if !everything_here {
-            let addr = serve_grpc(&mut tasks, Role::Accounts, config.accounts.listen, routes, deps, &readiness, &shutdown).await?;
+            let addr = serve_grpc(
+                &mut tasks,
+                Role::Accounts,
+                config.accounts.listen,
+                routes,
+                deps,
+                &readiness,
+                &shutdown,
+            )
+            .await?;
             grpc_addrs.insert(Role::Accounts, addr);
         } else {
             watched.push(deps);
@@ -166,7 +180,16 @@ pub async fn start(config: Config, roles: &[Role]) -> anyhow::Result<Running> {
         .context("starting membership")?;
         local.insert(Role::Membership, channel::in_process(routes.clone()));
         if !everything_here {
-            let addr = serve_grpc(&mut tasks, Role::Membership, config.membership.listen, routes, deps, &readiness, &shutdown).await?;
+            let addr = serve_grpc(
+                &mut tasks,
+                Role::Membership,
+                config.membership.listen,
+                routes,
+                deps,
+                &readiness,
+                &shutdown,
+            )
+            .await?;
             grpc_addrs.insert(Role::Membership, addr);
         } else {
             watched.push(deps);
@@ -191,7 +214,16 @@ pub async fn start(config: Config, roles: &[Role]) -> anyhow::Result<Running> {
         .context("starting notices")?;
         local.insert(Role::Notices, channel::in_process(routes.clone()));
         if !everything_here {
-            let addr = serve_grpc(&mut tasks, Role::Notices, config.notices.listen, routes, deps, &readiness, &shutdown).await?;
+            let addr = serve_grpc(
+                &mut tasks,
+                Role::Notices,
+                config.notices.listen,
+                routes,
+                deps,
+                &readiness,
+                &shutdown,
+            )
+            .await?;
             grpc_addrs.insert(Role::Notices, addr);
         } else {
             watched.push(deps);
@@ -221,9 +253,7 @@ pub async fn start(config: Config, roles: &[Role]) -> anyhow::Result<Running> {
 
     // Roles served in-process share one watcher that drives readiness only.
     if !watched.is_empty() {
-        tasks.spawn(
-            health::watch(watched, None, Arc::clone(&readiness), shutdown.clone()).map(Ok),
-        );
+        tasks.spawn(health::watch(watched, None, Arc::clone(&readiness), shutdown.clone()).map(Ok));
     }
 
     let mut internal_addr = None;
@@ -279,9 +309,15 @@ pub async fn serve_until_signal(config: Config, roles: &[Role]) -> anyhow::Resul
 /// Applies every service's migrations.
 pub async fn migrate_all(config: &Config) -> anyhow::Result<()> {
     let db = open_database(config).await?;
-    accounts_svc::migrate(&db).await.context("accounts migrations")?;
-    membership_svc::migrate(&db).await.context("membership migrations")?;
-    notices_svc::migrate(&db).await.context("notices migrations")?;
+    accounts_svc::migrate(&db)
+        .await
+        .context("accounts migrations")?;
+    membership_svc::migrate(&db)
+        .await
+        .context("membership migrations")?;
+    notices_svc::migrate(&db)
+        .await
+        .context("notices migrations")?;
     Ok(())
 }
 
@@ -305,7 +341,8 @@ fn channel_to(
         Role::Notices => &config.notices.address,
         Role::Gateway => anyhow::bail!("the gateway serves no gRPC"),
     };
-    channel::connect_lazy(address).with_context(|| format!("bad {} address {address:?}", role.name()))
+    channel::connect_lazy(address)
+        .with_context(|| format!("bad {} address {address:?}", role.name()))
 }
 
 /// Serves a role's gRPC routes, with health and reflection, on `listen`, and watches

@@ -84,8 +84,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             shared_secret_file,
         } => {
             let config = bailiff_config::Config::load(config.as_deref())?;
-            let request =
-                register_user::Request::from_cli(&config, user, &password_file, admin, url, shared_secret_file)?;
+            let request = register_user::Request::from_cli(
+                &config,
+                user,
+                &password_file,
+                admin,
+                url,
+                shared_secret_file,
+            )?;
             let registered = register_user::register(&request).await?;
             println!("{registered}");
             Ok(())
@@ -97,10 +103,6 @@ fn role_label(roles: &[Role]) -> String {
     if roles.is_empty() {
         "all".to_owned()
     } else {
-        roles
-            .iter()
-            .map(|r| r.name())
-            .collect::<Vec<_>>()
-            .join("+")
+        roles.iter().map(|r| r.name()).collect::<Vec<_>>().join("+")
     }
 }

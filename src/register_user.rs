@@ -40,9 +40,10 @@ impl Request {
                 .with_context(|| format!("reading {}", path.display()))?
                 .trim_end_matches(['\n', '\r'])
                 .to_owned(),
-            None => config.registration_shared_secret.clone().context(
-                "no registration_shared_secret configured; pass --shared-secret-file",
-            )?,
+            None => config
+                .registration_shared_secret
+                .clone()
+                .context("no registration_shared_secret configured; pass --shared-secret-file")?,
         };
         // Accept `@alice:server` as well as `alice`.
         let localpart = user

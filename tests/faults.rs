@@ -260,7 +260,11 @@ impl Process {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "{} did not exit after SIGTERM", self.name);
+            assert!(
+                Instant::now() < deadline,
+                "{} did not exit after SIGTERM",
+                self.name
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -809,7 +813,10 @@ async fn a_sigterm_to_a_worker_mid_job_drains_and_hands_over() {
                 // the server's GOAWAY closed the connection first (Cancelled); a stream
                 // the server accepted and then cut would surface as another code.
                 Err(status) => assert!(
-                    matches!(status.code(), tonic::Code::Unavailable | tonic::Code::Cancelled),
+                    matches!(
+                        status.code(),
+                        tonic::Code::Unavailable | tonic::Code::Cancelled
+                    ),
                     "a call failed mid-flight: {status:?}"
                 ),
             }

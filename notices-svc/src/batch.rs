@@ -49,10 +49,18 @@ async fn run(rooms: RoomsClient<Transport>, mut receiver: mpsc::Receiver<(Notice
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (items, replies): (Vec<NoticeItem>, Vec<Reply>) =
             std::mem::take(&mut batch).into_iter().unzip();
+        let n = items.len();
+        let t0 = std::time::Instant::now();
         let sent = rooms
             .clone()
             .send_notices(SendNoticesRequest { items })
             .await;
+        {
+            use std::io::Write;
+            if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open("/tmp/notice_batches.log") {
+                let _ = writeln!(f, "{n} {:?}", t0.elapsed());
+            }
+        }
         match sent {
             Ok(response) => {
                 let mut results = response.into_inner().results.into_iter();

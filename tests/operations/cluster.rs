@@ -44,7 +44,8 @@ impl Cluster {
         let prefix = format!("ops-{}", uuid::Uuid::new_v4().simple());
         let redis_url = std::env::var("BAILIFF_TEST_REDIS_URL")
             .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-        let (accounts, membership, notices, http) = (free_port(), free_port(), free_port(), free_port());
+        let (accounts, membership, notices, http) =
+            (free_port(), free_port(), free_port(), free_port());
         let mut env: Vec<(String, String)> = vec![
             ("BAILIFF_SERVER_NAME".into(), SERVER_NAME.into()),
             ("BAILIFF_REGISTRATION_SHARED_SECRET".into(), secret.clone()),
@@ -53,11 +54,26 @@ impl Cluster {
             ("BAILIFF_REDIS__URL".into(), redis_url),
             ("BAILIFF_REDIS__KEY_PREFIX".into(), prefix),
             ("BAILIFF_LISTEN__HTTP".into(), format!("127.0.0.1:{http}")),
-            ("BAILIFF_ACCOUNTS__ADDRESS".into(), format!("http://127.0.0.1:{accounts}")),
-            ("BAILIFF_ACCOUNTS__LISTEN".into(), format!("127.0.0.1:{accounts}")),
-            ("BAILIFF_MEMBERSHIP__ADDRESS".into(), format!("http://127.0.0.1:{membership}")),
-            ("BAILIFF_NOTICES__ADDRESS".into(), format!("http://127.0.0.1:{notices}")),
-            ("BAILIFF_NOTICES__LISTEN".into(), format!("127.0.0.1:{notices}")),
+            (
+                "BAILIFF_ACCOUNTS__ADDRESS".into(),
+                format!("http://127.0.0.1:{accounts}"),
+            ),
+            (
+                "BAILIFF_ACCOUNTS__LISTEN".into(),
+                format!("127.0.0.1:{accounts}"),
+            ),
+            (
+                "BAILIFF_MEMBERSHIP__ADDRESS".into(),
+                format!("http://127.0.0.1:{membership}"),
+            ),
+            (
+                "BAILIFF_NOTICES__ADDRESS".into(),
+                format!("http://127.0.0.1:{notices}"),
+            ),
+            (
+                "BAILIFF_NOTICES__LISTEN".into(),
+                format!("127.0.0.1:{notices}"),
+            ),
             ("BAILIFF_TELEMETRY__LOG_LEVEL".into(), "warn".into()),
             ("BAILIFF_SHUTDOWN__GRACE_PERIOD_MS".into(), "10000".into()),
         ];
@@ -77,7 +93,11 @@ impl Cluster {
             let port = if worker == 0 { membership } else { free_port() };
             let name = format!("membership-{worker}");
             cluster
-                .spawn(&name, "membership", &[("BAILIFF_MEMBERSHIP__LISTEN", format!("127.0.0.1:{port}"))])
+                .spawn(
+                    &name,
+                    "membership",
+                    &[("BAILIFF_MEMBERSHIP__LISTEN", format!("127.0.0.1:{port}"))],
+                )
                 .await;
         }
         cluster.spawn("notices", "notices", &[]).await;
@@ -92,14 +112,23 @@ impl Cluster {
         command
             .args(["serve", "--role", role])
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env("BAILIFF_LISTEN__INTERNAL", format!("127.0.0.1:{internal_port}"))
+            .env(
+                "BAILIFF_LISTEN__INTERNAL",
+                format!("127.0.0.1:{internal_port}"),
+            )
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
         let child = command.spawn().expect("spawn bailiff");
-        self.processes.insert(name.to_owned(), Process { child, internal_port });
+        self.processes.insert(
+            name.to_owned(),
+            Process {
+                child,
+                internal_port,
+            },
+        );
         self.wait_ready(name).await;
     }
 
@@ -141,7 +170,15 @@ impl Cluster {
     /// Registers a user through the shared-secret flow; returns (user_id, token).
     pub async fn register(&self, localpart: &str, admin: bool) -> (String, String) {
         let url = format!("{}/_synapse/admin/v1/register", self.base_url);
-        let nonce: Value = self.client.get(&url).send().await.expect("nonce").json().await.expect("json");
+        let nonce: Value = self
+            .client
+            .get(&url)
+            .send()
+            .await
+            .expect("nonce")
+            .json()
+            .await
+            .expect("json");
         let nonce = nonce["nonce"].as_str().expect("nonce string").to_owned();
         let password = "correct-horse-battery";
         let mac = gateway::registration_mac(&self.secret, &nonce, localpart, password, admin, None);
@@ -162,7 +199,13 @@ impl Cluster {
     }
 
     /// An authenticated JSON request; returns (status, body).
-    pub async fn call(&self, method: reqwest::Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self
             .client
             .request(method, format!("{}{path}", self.base_url))

@@ -67,7 +67,9 @@ impl TraceService for Receiver {
 impl Receiver {
     /// Serves the receiver on a free loopback port; returns its address.
     pub async fn start(&self) -> SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let service = TraceServiceServer::new(self.clone());
         tokio::spawn(async move {

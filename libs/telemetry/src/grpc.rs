@@ -91,8 +91,13 @@ where
             rpc.system = "grpc",
             rpc.method = %method,
             rpc.grpc.status_code = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
         );
         propagation::set_parent_from_headers(&span, request.headers());
+        let trace_id = propagation::trace_id(&span);
+        if !trace_id.is_empty() {
+            span.record("trace_id", trace_id.as_str());
+        }
         let started = Instant::now();
         let future = {
             let _entered = span.enter();

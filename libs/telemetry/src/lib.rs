@@ -11,9 +11,9 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::filter::LevelFilter;
-use tracing_subscriber::{EnvFilter, Layer};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 pub mod grpc;
 pub mod metrics;
@@ -94,7 +94,10 @@ pub fn init(config: &TelemetryConfig, role: &str) -> Result<TelemetryGuard, Tele
             .with_filter(filter)
             .boxed(),
     };
-    let result = tracing_subscriber::registry().with(otel).with(fmt).try_init();
+    let result = tracing_subscriber::registry()
+        .with(otel)
+        .with(fmt)
+        .try_init();
     result.map_err(|_| TelemetryError::AlreadyInstalled)?;
     tracing::debug!(role, "telemetry initialised");
     Ok(TelemetryGuard { provider })

@@ -78,11 +78,13 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
 impl Metrics {
     fn new() -> Self {
         let http_requests = Family::<HttpLabels, Counter>::default();
-        let http_latency =
-            Family::<RouteLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let http_latency = Family::<RouteLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
         let grpc_calls = Family::<GrpcLabels, Counter>::default();
-        let grpc_latency =
-            Family::<GrpcLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let grpc_latency = Family::<GrpcLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
         let token_cache = Family::<KindLabel, Counter>::default();
         let jobs = Family::<KindLabel, Gauge>::default();
         let chunks = Family::<KindLabel, Counter>::default();
@@ -91,16 +93,52 @@ impl Metrics {
         let db_pool = Family::<PoolLabels, Gauge>::default();
 
         let mut registry = Registry::with_prefix("bailiff");
-        registry.register("http_requests", "HTTP requests by route, method and status", http_requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency", http_latency.clone());
-        registry.register("grpc_server_calls", "gRPC calls served, by method and status code", grpc_calls.clone());
-        registry.register("grpc_server_duration_seconds", "gRPC call latency", grpc_latency.clone());
-        registry.register("token_cache_lookups", "Gateway token cache lookups by outcome", token_cache.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, method and status",
+            http_requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            http_latency.clone(),
+        );
+        registry.register(
+            "grpc_server_calls",
+            "gRPC calls served, by method and status code",
+            grpc_calls.clone(),
+        );
+        registry.register(
+            "grpc_server_duration_seconds",
+            "gRPC call latency",
+            grpc_latency.clone(),
+        );
+        registry.register(
+            "token_cache_lookups",
+            "Gateway token cache lookups by outcome",
+            token_cache.clone(),
+        );
         registry.register("evacuation_jobs", "Evacuation jobs by state", jobs.clone());
-        registry.register("evacuation_chunks", "Evacuation chunks processed by outcome", chunks.clone());
-        registry.register("queue_pending", "Job queue entries delivered but not acknowledged", queue_pending.clone());
-        registry.register("queue_dead_letters", "Entries in the job queue's dead-letter stream", queue_dead_letters.clone());
-        registry.register("db_pool_connections", "Database pool connections by service and state", db_pool.clone());
+        registry.register(
+            "evacuation_chunks",
+            "Evacuation chunks processed by outcome",
+            chunks.clone(),
+        );
+        registry.register(
+            "queue_pending",
+            "Job queue entries delivered but not acknowledged",
+            queue_pending.clone(),
+        );
+        registry.register(
+            "queue_dead_letters",
+            "Entries in the job queue's dead-letter stream",
+            queue_dead_letters.clone(),
+        );
+        registry.register(
+            "db_pool_connections",
+            "Database pool connections by service and state",
+            db_pool.clone(),
+        );
         Self {
             http_requests,
             http_latency,

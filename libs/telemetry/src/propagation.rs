@@ -58,7 +58,8 @@ pub fn context_map(span: &tracing::Span) -> HashMap<String, String> {
 
 /// Makes `span` a child of a context stored by [`context_map`].
 pub fn set_parent_from_map(span: &tracing::Span, map: &HashMap<String, String>) {
-    let parent = opentelemetry::global::get_text_map_propagator(|propagator| propagator.extract(map));
+    let parent =
+        opentelemetry::global::get_text_map_propagator(|propagator| propagator.extract(map));
     let _ = span.set_parent(parent);
 }
 
