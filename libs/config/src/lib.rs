@@ -358,7 +358,10 @@ fn read_secret(key: &'static str, path: &Path) -> Result<String, ConfigError> {
 /// `10.0.0.0/8` → (10.0.0.0, 8); a bare address is a /32 or /128.
 pub fn parse_ip_network(text: &str) -> Option<(IpAddr, u8)> {
     let (addr, prefix) = match text.split_once('/') {
-        Some((addr, prefix)) => (addr.parse::<IpAddr>().ok()?, Some(prefix.parse::<u8>().ok()?)),
+        Some((addr, prefix)) => (
+            addr.parse::<IpAddr>().ok()?,
+            Some(prefix.parse::<u8>().ok()?),
+        ),
         None => (text.parse::<IpAddr>().ok()?, None),
     };
     let max = if addr.is_ipv4() { 32 } else { 128 };

@@ -31,7 +31,10 @@ fn file_then_environment_then_secret_files() {
         assert_eq!(config.server_name, "example.org");
         assert_eq!(config.database.url, "postgres://override/y");
         assert_eq!(config.server_notices.local_part, "notices");
-        assert_eq!(config.registration_shared_secret.as_deref(), Some("hunter2"));
+        assert_eq!(
+            config.registration_shared_secret.as_deref(),
+            Some("hunter2")
+        );
         assert_eq!(config.server_notices_user_id(), "@notices:example.org");
         Ok(())
     });

@@ -67,7 +67,12 @@ async fn apply_pending(
             (Backend::Sqlite, Some(sqlite)) => sqlite,
             _ => migration.sql,
         };
-        tracing::info!(service, version = migration.version, name = migration.name, "applying migration");
+        tracing::info!(
+            service,
+            version = migration.version,
+            name = migration.name,
+            "applying migration"
+        );
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         tx.execute(sqlx::raw_sql(sql)).await?;
         sqlx::query(

@@ -88,8 +88,8 @@ async fn drop_stale(admin: &mut sqlx::PgConnection, now: i64) {
             let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
             )))
-                .execute(&mut *admin)
-                .await;
+            .execute(&mut *admin)
+            .await;
         }
     }
 }
@@ -108,8 +108,7 @@ macro_rules! test_on_both_backends {
 
             #[tokio::test]
             async fn sqlite() {
-                let test_db =
-                    $crate::testing::TestDatabase::create($crate::Backend::Sqlite).await;
+                let test_db = $crate::testing::TestDatabase::create($crate::Backend::Sqlite).await;
                 let db = test_db.connect().await;
                 ($body)(db).await;
             }

@@ -17,34 +17,50 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-crate::test_on_both_backends!(migrations_apply_once_and_sql_is_portable, |db: Database| async move {
-    migrate(&db, "demo", MIGRATIONS).await.expect("first run");
-    migrate(&db, "demo", MIGRATIONS).await.expect("second run is a no-op");
-    // Another service with the same version numbers does not collide.
-    migrate(&db, "other", &[Migration { version: 1, name: "t", sql: "CREATE TABLE other_t (x BIGINT)", sqlite: None }])
+crate::test_on_both_backends!(
+    migrations_apply_once_and_sql_is_portable,
+    |db: Database| async move {
+        migrate(&db, "demo", MIGRATIONS).await.expect("first run");
+        migrate(&db, "demo", MIGRATIONS)
+            .await
+            .expect("second run is a no-op");
+        // Another service with the same version numbers does not collide.
+        migrate(
+            &db,
+            "other",
+            &[Migration {
+                version: 1,
+                name: "t",
+                sql: "CREATE TABLE other_t (x BIGINT)",
+                sqlite: None,
+            }],
+        )
         .await
         .expect("other service");
-    for _ in 0..2 {
-        sqlx::query(
+        for _ in 0..2 {
+            sqlx::query(
             "INSERT INTO counters (name, n) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET n = counters.n + 1",
         )
         .bind("a")
         .execute(&db.pool)
         .await
         .expect("upsert");
+        }
+        let n: i64 =
+            sqlx::query_scalar("UPDATE counters SET n = n + 10 WHERE name = $1 RETURNING n")
+                .bind("a")
+                .fetch_one(&db.pool)
+                .await
+                .expect("update returning");
+        assert_eq!(n, 12);
+        let versions: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY service, version")
+                .fetch_all(&db.pool)
+                .await
+                .expect("versions");
+        assert_eq!(versions, vec![1, 2, 1]);
     }
-    let n: i64 = sqlx::query_scalar("UPDATE counters SET n = n + 10 WHERE name = $1 RETURNING n")
-        .bind("a")
-        .fetch_one(&db.pool)
-        .await
-        .expect("update returning");
-    assert_eq!(n, 12);
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY service, version")
-        .fetch_all(&db.pool)
-        .await
-        .expect("versions");
-    assert_eq!(versions, vec![1, 2, 1]);
-});
+);
 
 #[test]
 fn sqlite_urls_get_a_directory_and_create_mode() {
@@ -53,5 +69,8 @@ fn sqlite_urls_get_a_directory_and_create_mode() {
     let prepared = prepare_sqlite_url(&url).expect("prepare");
     assert!(prepared.ends_with("/nested/x.db?mode=rwc"), "{prepared}");
     assert!(dir.path().join("nested").is_dir());
-    assert!(matches!(backend_of("mysql://x"), Err(ConnectError::Scheme(_))));
+    assert!(matches!(
+        backend_of("mysql://x"),
+        Err(ConnectError::Scheme(_))
+    ));
 }

@@ -109,7 +109,9 @@ fn sender_for(
     topics: &Mutex<HashMap<String, broadcast::Sender<BusMessage>>>,
     topic: &str,
 ) -> broadcast::Sender<BusMessage> {
-    let mut topics = topics.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut topics = topics
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     topics
         .entry(topic.to_owned())
         .or_insert_with(|| broadcast::channel(TOPIC_CAPACITY).0)
@@ -122,7 +124,9 @@ fn deliver(
     message: BusMessage,
 ) {
     let sender = {
-        let topics = topics.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let topics = topics
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         topics.get(topic).cloned()
     };
     if let Some(sender) = sender {
@@ -133,7 +137,9 @@ fn deliver(
 
 fn deliver_gap_to_all(topics: &Mutex<HashMap<String, broadcast::Sender<BusMessage>>>) {
     let senders: Vec<_> = {
-        let topics = topics.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let topics = topics
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         topics.values().cloned().collect()
     };
     for sender in senders {

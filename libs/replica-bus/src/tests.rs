@@ -28,9 +28,15 @@ async fn in_process_delivers_to_every_subscriber_of_the_topic() {
 #[tokio::test]
 async fn redis_reaches_other_replicas_and_only_within_the_prefix() {
     let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let one = ReplicaBus::redis(&redis_url(), &prefix).await.expect("bus one");
-    let two = ReplicaBus::redis(&redis_url(), &prefix).await.expect("bus two");
-    let stranger = ReplicaBus::redis(&redis_url(), "another-prefix").await.expect("bus three");
+    let one = ReplicaBus::redis(&redis_url(), &prefix)
+        .await
+        .expect("bus one");
+    let two = ReplicaBus::redis(&redis_url(), &prefix)
+        .await
+        .expect("bus two");
+    let stranger = ReplicaBus::redis(&redis_url(), "another-prefix")
+        .await
+        .expect("bus three");
     let mut on_two = two.subscribe("tokens");
     let mut on_stranger = stranger.subscribe("tokens");
     // The subscription task may still be starting: publish until it arrives.
