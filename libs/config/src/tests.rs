@@ -1,3 +1,5 @@
+#![allow(clippy::result_large_err)] // figment::Jail dictates the closure error type.
+
 use super::*;
 use figment::Jail;
 
