@@ -376,7 +376,18 @@ async fn serve_grpc(
         .build_v1()
         .context("building gRPC reflection")?;
     let token = shutdown.clone();
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    // Nagle's algorithm on accepted sockets (tonic only sets TCP_NODELAY on listeners it
+    // binds itself) delays small responses by up to a delayed-ACK period (~40 ms) when a
+    // client has one call in flight at a time.
+    let incoming = tokio_stream::StreamExt::map(
+        tokio_stream::wrappers::TcpListenerStream::new(listener),
+        |stream| {
+            if let Ok(stream) = &stream {
+                let _ = stream.set_nodelay(true);
+            }
+            stream
+        },
+    );
     tasks.spawn(async move {
         tonic::transport::Server::builder()
             .layer(bailiff_telemetry::grpc::ServerLayer)

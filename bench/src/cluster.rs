@@ -100,6 +100,45 @@ pub fn cpu_time_of(pid: Option<u32>) -> anyhow::Result<Duration> {
     Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
 }
 
+/// CPU time the whole machine spent busy (everything but idle and I/O wait), from
+/// `/proc/stat`.
+pub fn machine_busy() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal …
+    let total: u64 = ticks.iter().take(8).sum();
+    let idle = ticks.get(3)? + ticks.get(4)?;
+    Some(Duration::from_millis((total - idle) * 10))
+}
+
+/// CPU time used so far by the PostgreSQL backends serving `database` (their process
+/// titles name it).
+fn postgres_backends_cpu(database: &str) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        if cmdline.starts_with("postgres: ")
+            && cmdline.split_whitespace().any(|word| word == database)
+            && let Ok(used) = cpu_time_of(Some(pid))
+        {
+            total += used;
+        }
+    }
+    Some(total)
+}
+
 /// The 1-minute load average, for judging how quiet the machine was.
 pub fn load_average() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg")
@@ -343,11 +382,18 @@ impl Cluster {
     }
 
     /// CPU time used so far by every child, by name.
+    /// In the distributed mode, the PostgreSQL backends serving the bench database
+    /// count as one more process, `postgres`.
     pub fn cpu_times(&self) -> Vec<(String, Option<Duration>)> {
-        self.processes
+        let mut times: Vec<(String, Option<Duration>)> = self
+            .processes
             .iter()
             .map(|p| (p.name.clone(), cpu_time_of(Some(p.pid)).ok()))
-            .collect()
+            .collect();
+        if let Some(database) = &self.database {
+            times.push(("postgres".to_owned(), postgres_backends_cpu(&database.name)));
+        }
+        times
     }
 
     /// Fails if a child has died since start-up (a crash under load must not pass as
@@ -535,6 +581,7 @@ impl BenchDatabase {
             .with_context(|| {
                 format!("PostgreSQL at {admin_url} is needed for the distributed mode")
             })?;
+        drop_stale_databases(&mut admin).await;
         // The name is ours: a fixed prefix and a timestamp.
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
@@ -560,6 +607,39 @@ impl BenchDatabase {
     async fn drop_now(&mut self) -> anyhow::Result<()> {
         self.dropped = true;
         drop_database(&self.admin_url, &self.name).await
+    }
+}
+
+/// Bench databases older than this were left by a run that was killed outright
+/// (SIGKILL); any run still using one would have been going for hours.
+const STALE_AFTER: Duration = Duration::from_secs(6 * 3600);
+
+/// Drops `bailiff_bench_<ms>` databases older than [`STALE_AFTER`]. Best effort.
+async fn drop_stale_databases(admin: &mut sqlx::PgConnection) {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'bailiff\\_bench\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        let created_ms = name
+            .strip_prefix("bailiff_bench_")
+            .and_then(|stamp| stamp.parse::<u128>().ok());
+        let stale = created_ms
+            .is_some_and(|created| now_ms.saturating_sub(created) > STALE_AFTER.as_millis());
+        if stale {
+            // Only digits follow our prefix: the name is safe to splice in.
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut *admin)
+            .await;
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use anyhow::{Context as _, bail};
 use clap::{Parser, ValueEnum};
 
 mod cluster;
+mod evacuation;
 mod http;
 mod load;
 mod report;
@@ -77,6 +78,9 @@ struct Cli {
     /// Lists the scenarios and exits.
     #[arg(long)]
     list: bool,
+    /// `evacuate`: the evacuation benchmark instead of the load scenarios.
+    #[command(subcommand)]
+    command: Option<evacuation::Command>,
 }
 
 fn main() -> ExitCode {
@@ -98,7 +102,7 @@ fn main() -> ExitCode {
             result = run(cli) => result,
             // Dropping `run` drops every Cluster: children are killed, the database
             // dropped, temporary files removed.
-            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+            signal = stop_signal() => Err(anyhow::anyhow!("interrupted by {signal}")),
         }
     });
     match outcome {
@@ -110,7 +114,27 @@ fn main() -> ExitCode {
     }
 }
 
+/// Resolves on Ctrl-C, SIGTERM or SIGHUP (e.g. `timeout`, a closed terminal), naming it.
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return "SIGINT";
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+        _ = hup.recv() => "SIGHUP",
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(command) = &cli.command {
+        return evacuation::run(command, &cli).await;
+    }
     let specs = scenarios::all();
     if cli.list {
         for spec in &specs {
@@ -315,6 +339,7 @@ async fn bench_mode(
             let probe = || report::CpuSnapshot {
                 at: std::time::Instant::now(),
                 load_average: cluster::load_average(),
+                machine: cluster::machine_busy(),
                 own: cluster::cpu_time_of(None).ok(),
                 children: cluster.cpu_times(),
             };

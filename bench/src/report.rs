@@ -227,6 +227,8 @@ pub fn targets(rows: &[Row], memory: &[MemoryRow]) -> Vec<String> {
 pub struct CpuSnapshot {
     pub at: std::time::Instant,
     pub load_average: Option<f64>,
+    /// Busy CPU time of the whole machine.
+    pub machine: Option<std::time::Duration>,
     pub own: Option<std::time::Duration>,
     pub children: Vec<(String, Option<std::time::Duration>)>,
 }
@@ -241,6 +243,9 @@ pub struct CpuRow {
     pub client_pct: Option<f64>,
     /// Each child's CPU, percent of one core.
     pub children: Vec<(String, Option<f64>)>,
+    /// CPU used by everything else on the machine (other users' work), percent of one
+    /// core: a benchmark with much of it is not a clean measurement.
+    pub other_pct: Option<f64>,
     /// All children's CPU time per operation, microseconds.
     pub server_us_per_op: Option<f64>,
 }
@@ -269,12 +274,18 @@ impl CpuRow {
             .map(|((name, a), (_, b))| (name.clone(), used(*a, *b)))
             .collect();
         let server_total: Option<f64> = children.iter().map(|(_, s)| *s).sum();
+        let client = used(first.own, last.own);
+        let other = used(first.machine, last.machine)
+            .zip(client)
+            .zip(server_total)
+            .map(|((machine, client), server)| (machine - client - server).max(0.0));
         Self {
+            other_pct: other.map(|s| 100.0 * s / wall),
             scenario,
             mode,
             concurrency,
             load_average: last.load_average,
-            client_pct: used(first.own, last.own).map(|s| 100.0 * s / wall),
+            client_pct: client.map(|s| 100.0 * s / wall),
             children: children
                 .into_iter()
                 .map(|(name, s)| (name, s.map(|s| 100.0 * s / wall)))
@@ -293,11 +304,12 @@ fn pct(value: Option<f64>) -> String {
 /// The CPU table: percent of one core (the machine has `nproc` of them).
 pub fn cpu_table(rows: &[CpuRow]) -> String {
     let mut out = format!(
-        "| {:<15} | {:<11} | {:>11} | {:>8} | {:>10} | {:<52} | {:>14} |\n{}\n",
+        "| {:<15} | {:<11} | {:>11} | {:>8} | {:>9} | {:>10} | {:<66} | {:>12} |\n{}\n",
         "scenario",
         "mode",
         "concurrency",
         "load avg",
+        "other CPU",
         "bench CPU",
         "server CPU per process",
         "server µs/op",
@@ -306,9 +318,10 @@ pub fn cpu_table(rows: &[CpuRow]) -> String {
             (11, false),
             (11, true),
             (8, true),
+            (9, true),
             (10, true),
-            (52, false),
-            (14, true)
+            (66, false),
+            (12, true)
         ]),
     );
     for row in rows {
@@ -318,12 +331,13 @@ pub fn cpu_table(rows: &[CpuRow]) -> String {
             .map(|(name, p)| format!("{name} {}", pct(*p)))
             .collect();
         out.push_str(&format!(
-            "| {:<15} | {:<11} | {:>11} | {:>8} | {:>10} | {:<52} | {:>14} |\n",
+            "| {:<15} | {:<11} | {:>11} | {:>8} | {:>9} | {:>10} | {:<66} | {:>12} |\n",
             row.scenario,
             row.mode,
             row.concurrency,
             row.load_average
                 .map_or_else(|| "?".to_owned(), |l| format!("{l:.2}")),
+            pct(row.other_pct),
             pct(row.client_pct),
             children.join(", "),
             row.server_us_per_op

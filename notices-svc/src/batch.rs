@@ -7,7 +7,9 @@
 use bailiff_proto::membership::rooms_client::RoomsClient;
 use bailiff_proto::membership::{NoticeItem, SendNoticesRequest};
 use matrix_status::{MatrixError, errcode};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::transport::Transport;
 
@@ -26,10 +28,15 @@ pub struct Batcher {
 }
 
 impl Batcher {
-    /// Starts the task (needs a Tokio runtime).
-    pub fn start(rooms: RoomsClient<Transport>) -> Self {
+    /// Starts `workers` tasks (needs a Tokio runtime), each sending one batch at a time.
+    /// More than one keeps the pipeline full when each call pays network latency; on
+    /// SQLite one is best (concurrent write transactions only wait on each other).
+    pub fn start(rooms: RoomsClient<Transport>, workers: usize) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(run(rooms, receiver));
+        let receiver = Arc::new(Mutex::new(receiver));
+        for _ in 0..workers.max(1) {
+            tokio::spawn(run(rooms.clone(), Arc::clone(&receiver)));
+        }
         Self { queue }
     }
 
@@ -44,23 +51,21 @@ impl Batcher {
     }
 }
 
-async fn run(rooms: RoomsClient<Transport>, mut receiver: mpsc::Receiver<(NoticeItem, Reply)>) {
+type Queue = Arc<Mutex<mpsc::Receiver<(NoticeItem, Reply)>>>;
+
+async fn run(rooms: RoomsClient<Transport>, receiver: Queue) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        // Hold the queue only while taking a batch, so other workers take the next.
+        if receiver.lock().await.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
         let (items, replies): (Vec<NoticeItem>, Vec<Reply>) =
             std::mem::take(&mut batch).into_iter().unzip();
-        let n = items.len();
-        let t0 = std::time::Instant::now();
         let sent = rooms
             .clone()
             .send_notices(SendNoticesRequest { items })
             .await;
-        {
-            use std::io::Write;
-            if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open("/tmp/notice_batches.log") {
-                let _ = writeln!(f, "{n} {:?}", t0.elapsed());
-            }
-        }
         match sent {
             Ok(response) => {
                 let mut results = response.into_inner().results.into_iter();

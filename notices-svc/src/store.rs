@@ -2,7 +2,7 @@
 //! guarded by a claim row (unique key + claim token) so that concurrent requests on any
 //! replica agree on one winner. Portable SQL only; one code path for both databases.
 
-use bailiff_database::Database;
+use bailiff_database::{Backend, Database};
 use sqlx::Row;
 
 /// The notice room recorded for a user.
@@ -71,6 +71,11 @@ impl NoticeStore {
     /// Wraps a pool whose schema has been migrated with [`crate::MIGRATIONS`].
     pub fn new(db: Database) -> Self {
         Self { db }
+    }
+
+    /// The database behind the store.
+    pub fn backend(&self) -> Backend {
+        self.db.backend
     }
 
     /// The user's notice room, if recorded.
