@@ -415,3 +415,21 @@ macro_rules! e2e {
         }
     };
 }
+
+/// The Python interpreter with the third-party clients (matrix-nio, Synapse's
+/// `register_new_matrix_user`, synadm) installed by `scripts/python-env.sh`, or
+/// `$BAILIFF_PYTHON`. Tests that need it fail, never skip, when it is missing.
+pub fn python() -> std::path::PathBuf {
+    let path = std::env::var_os("BAILIFF_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python")
+        });
+    assert!(
+        path.exists(),
+        "Python with matrix-nio, Synapse and synadm is required for these tests but {} does \
+         not exist: run scripts/python-env.sh (or set BAILIFF_PYTHON)",
+        path.display()
+    );
+    path
+}

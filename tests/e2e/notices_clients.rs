@@ -9,21 +9,6 @@ use tokio::process::Command;
 
 use crate::harness::*;
 
-fn python() -> PathBuf {
-    let path = std::env::var_os("BAILIFF_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python")
-        });
-    assert!(
-        path.exists(),
-        "Python with matrix-nio and synadm is required for these tests but {} does not exist: \
-         run scripts/python-env.sh (or set BAILIFF_PYTHON)",
-        path.display()
-    );
-    path
-}
-
 /// Runs Python with `args`; panics with its output unless it succeeds. Returns stdout.
 async fn run_python(args: &[&str]) -> String {
     let output = Command::new(python())

@@ -9,21 +9,6 @@ use tokio::process::Command;
 
 use crate::harness::*;
 
-fn python() -> PathBuf {
-    let path = std::env::var_os("BAILIFF_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python")
-        });
-    assert!(
-        path.exists(),
-        "Python with matrix-nio is required but {} does not exist: run scripts/python-env.sh \
-         (or set BAILIFF_PYTHON)",
-        path.display()
-    );
-    path
-}
-
 e2e!(
     matrix_nio_creates_invites_joins_and_reads,
     |app: TestApp| async move {

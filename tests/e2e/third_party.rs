@@ -8,22 +8,6 @@ use tokio::process::Command;
 
 use crate::harness::*;
 
-/// The Python interpreter with the clients installed.
-fn python() -> PathBuf {
-    let path = std::env::var_os("BAILIFF_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python")
-        });
-    assert!(
-        path.exists(),
-        "Python with matrix-nio and Synapse is required for these tests but {} does not exist: \
-         run scripts/python-env.sh (or set BAILIFF_PYTHON)",
-        path.display()
-    );
-    path
-}
-
 fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/e2e/clients")
