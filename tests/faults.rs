@@ -787,9 +787,13 @@ async fn a_sigterm_to_a_worker_mid_job_drains_and_hands_over() {
         let job_id = cluster.evacuate(&token, &room_id).await;
         cluster.until_mid_job(&token, &job_id).await;
 
-        let channel = tonic::transport::Endpoint::from_shared(cluster.membership_b.clone())
-            .unwrap_or_else(|e| panic!("endpoint: {e}"))
-            .connect_lazy();
+        // The gateway's own channel type, so the test sees what the gateway sees: calls
+        // the draining worker refused unread are resent, and fail as Unavailable only
+        // once nothing listens any more.
+        let channel = gateway::grpc::transport(
+            bailiff_proto::channel::connect_lazy(&cluster.membership_b)
+                .unwrap_or_else(|e| panic!("endpoint: {e}")),
+        );
         let mut burst = Vec::new();
         for i in 0..300u64 {
             let mut client = EvacuationsClient::new(channel.clone());
@@ -811,7 +815,8 @@ async fn a_sigterm_to_a_worker_mid_job_drains_and_hands_over() {
                 Ok(_) => answered += 1,
                 // Refused after the listener closed (Unavailable), or never sent because
                 // the server's GOAWAY closed the connection first (Cancelled); a stream
-                // the server accepted and then cut would surface as another code.
+                // the server accepted and then cut would surface as another code
+                // (Internal or Unknown).
                 Err(status) => assert!(
                     matches!(
                         status.code(),

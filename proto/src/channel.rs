@@ -10,6 +10,8 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use bailiff_telemetry::grpc::{ClientLayer, ServerLayer};
+
+use crate::refused::RetryRefusedLayer;
 use tonic::body::Body;
 use tower::util::BoxCloneSyncService;
 use tower::{BoxError, Layer, Service, ServiceExt};
@@ -33,7 +35,8 @@ where
 }
 
 /// A network channel to `address` (e.g. `http://127.0.0.1:9001`) that connects lazily
-/// and reconnects on its own, so a service that starts later is picked up.
+/// and reconnects on its own, so a service that starts later is picked up. Calls a
+/// draining server refused unread are sent again (see [`crate::refused`]).
 pub fn connect_lazy(address: &str) -> Result<GrpcChannel, tonic::transport::Error> {
     let channel = tonic::transport::Endpoint::from_shared(address.to_owned())?
         .connect_timeout(Duration::from_secs(2))
@@ -42,6 +45,8 @@ pub fn connect_lazy(address: &str) -> Result<GrpcChannel, tonic::transport::Erro
         .keep_alive_while_idle(true)
         .connect_lazy();
     Ok(BoxCloneSyncService::new(
-        ClientLayer.layer(channel).map_err(BoxError::from),
+        ClientLayer
+            .layer(RetryRefusedLayer.layer(channel))
+            .map_err(BoxError::from),
     ))
 }

@@ -4,6 +4,7 @@
 //! tonic-prost-build, so building needs no system `protoc`.
 
 pub mod channel;
+pub mod refused;
 
 /// Serialized `FileDescriptorSet` of every service, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
