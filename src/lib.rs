@@ -322,7 +322,7 @@ pub async fn migrate_all(config: &Config) -> anyhow::Result<()> {
 }
 
 async fn open_database(config: &Config) -> anyhow::Result<Database> {
-    Database::connect(&config.database.url, config.database.max_connections)
+    Database::connect(&config.database.url, config.database.pool_size())
         .await
         .context("opening the database")
 }

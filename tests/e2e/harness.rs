@@ -68,7 +68,7 @@ pub async fn spawn_app_with(mode: Mode, customize: impl FnOnce(&mut Config)) -> 
         ..Config::default()
     };
     config.database.url = database.url.clone();
-    config.database.max_connections = 4;
+    config.database.max_connections = Some(4);
     config.listen.http = local(0);
     config.listen.internal = Some(local(0));
     config.auth.client_ip_flush_ms = 100;

@@ -1,6 +1,8 @@
 //! A short-lived cache of token → identity answers, keyed by the SHA-256 of the token
-//! (raw tokens are never kept). Unknown tokens are cached too, so a flood of bad tokens
-//! does not reach accounts-svc.
+//! (raw tokens are never kept). Unknown tokens are cached too, so a client retrying with
+//! a dead token does not reach accounts-svc each time; they live in a separate cache a
+//! tenth the size, so a flood of made-up tokens can neither evict the sessions of real
+//! users nor grow the gateway's memory beyond that tenth.
 //!
 //! Revocations and admin changes arrive over the replica bus and drop a user's entries.
 //! A generation counter, bumped on every invalidation, stops an answer fetched before a
@@ -39,24 +41,33 @@ pub fn hash_token(token: &str) -> TokenHash {
 /// The cache; cheap to clone.
 #[derive(Clone)]
 pub struct TokenCache {
-    entries: moka::sync::Cache<TokenHash, Entry>,
+    valid: moka::sync::Cache<TokenHash, Arc<Identity>>,
+    unknown: moka::sync::Cache<TokenHash, ()>,
     generation: Arc<AtomicU64>,
 }
 
 impl TokenCache {
+    /// Up to `capacity` valid tokens and `capacity / 10` unknown ones, each for `ttl`.
     pub fn new(ttl: Duration, capacity: u64) -> Self {
         Self {
-            entries: moka::sync::Cache::builder()
+            valid: moka::sync::Cache::builder()
                 .max_capacity(capacity)
                 .time_to_live(ttl)
                 .support_invalidation_closures()
+                .build(),
+            unknown: moka::sync::Cache::builder()
+                .max_capacity((capacity / 10).max(1))
+                .time_to_live(ttl)
                 .build(),
             generation: Arc::default(),
         }
     }
 
     pub fn get(&self, hash: &TokenHash) -> Option<Entry> {
-        self.entries.get(hash)
+        if let Some(identity) = self.valid.get(hash) {
+            return Some(Entry::Valid(identity));
+        }
+        self.unknown.contains_key(hash).then_some(Entry::Unknown)
     }
 
     /// Read before asking accounts-svc; pass to [`TokenCache::insert_if_current`].
@@ -69,10 +80,14 @@ impl TokenCache {
         if self.generation() != generation {
             return;
         }
-        self.entries.insert(hash, entry);
+        match entry {
+            Entry::Valid(identity) => self.valid.insert(hash, identity),
+            Entry::Unknown => self.unknown.insert(hash, ()),
+        }
         if self.generation() != generation {
             // An invalidation raced with the insert: it may have missed this entry.
-            self.entries.invalidate(&hash);
+            self.valid.invalidate(&hash);
+            self.unknown.invalidate(&hash);
         }
     }
 
@@ -84,24 +99,26 @@ impl TokenCache {
     pub fn invalidate_user(&self, user_id: &str) {
         self.bump();
         let user_id = user_id.to_owned();
-        let registered = self.entries.invalidate_entries_if(
-            move |_, entry| matches!(entry, Entry::Valid(identity) if identity.user_id == user_id),
-        );
+        let registered = self
+            .valid
+            .invalidate_entries_if(move |_, identity| identity.user_id == user_id);
         if registered.is_err() {
-            self.entries.invalidate_all();
+            self.valid.invalidate_all();
         }
     }
 
     /// Drops one token.
     pub fn invalidate_token(&self, hash: &TokenHash) {
         self.bump();
-        self.entries.invalidate(hash);
+        self.valid.invalidate(hash);
+        self.unknown.invalidate(hash);
     }
 
     /// Drops everything (the bus may have lost messages).
     pub fn invalidate_all(&self) {
         self.bump();
-        self.entries.invalidate_all();
+        self.valid.invalidate_all();
+        self.unknown.invalidate_all();
     }
 }
 
@@ -131,5 +148,27 @@ mod tests {
         // An answer fetched before the invalidation is not cached.
         cache.insert_if_current(a, identity("@a:hs"), generation);
         assert!(cache.get(&a).is_none());
+    }
+
+    #[test]
+    fn a_flood_of_unknown_tokens_stays_small_and_evicts_no_session() {
+        let cache = TokenCache::new(Duration::from_secs(60), 100);
+        let session = hash_token("real");
+        cache.insert_if_current(session, identity("@a:hs"), cache.generation());
+        for n in 0..1_000 {
+            let made_up = hash_token(&format!("made-up {n}"));
+            cache.insert_if_current(made_up, Entry::Unknown, cache.generation());
+        }
+        cache.valid.run_pending_tasks();
+        cache.unknown.run_pending_tasks();
+        assert!(matches!(cache.get(&session), Some(Entry::Valid(_))));
+        assert!(
+            cache.unknown.entry_count() <= 10,
+            "{}",
+            cache.unknown.entry_count()
+        );
+        let recent = hash_token("made-up 999");
+        cache.insert_if_current(recent, Entry::Unknown, cache.generation());
+        assert!(matches!(cache.get(&recent), Some(Entry::Unknown)));
     }
 }

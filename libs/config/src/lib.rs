@@ -68,8 +68,24 @@ pub struct DatabaseConfig {
     pub url: String,
     /// File holding the URL instead (it may carry a password).
     pub url_file: Option<PathBuf>,
-    /// Connections per pool (each service in a process has its own pool).
-    pub max_connections: u32,
+    /// Connections per pool (each service in a process has its own pool); `None` picks
+    /// [`DatabaseConfig::pool_size`]'s default for the backend.
+    pub max_connections: Option<u32>,
+}
+
+impl DatabaseConfig {
+    /// Connections per pool: the configured number, else 16 on PostgreSQL and 4 on
+    /// SQLite. SQLite runs one writer at a time and reads from the OS page cache, so more
+    /// connections add memory (a page and statement cache each) but no throughput.
+    pub fn pool_size(&self) -> u32 {
+        self.max_connections
+            .unwrap_or(if self.url.starts_with("sqlite:") {
+                4
+            } else {
+                16
+            })
+            .max(1)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,7 +199,7 @@ impl Default for DatabaseConfig {
         Self {
             url: "sqlite://./data/bailiff.db".into(),
             url_file: None,
-            max_connections: 16,
+            max_connections: None,
         }
     }
 }

@@ -63,9 +63,14 @@ impl Database {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
+                        // A 1 MiB page cache per connection instead of SQLite's 2 MiB:
+                        // the embedded default opens one pool per service, so the
+                        // default let idle caches grow to ~100 MiB of resident memory,
+                        // while the OS page cache serves those reads nearly as fast.
                         conn.execute(sqlx::raw_sql(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                             PRAGMA cache_size = -1024;",
                         ))
                         .await?;
                     }
