@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use crate::store::{ROWS_PER_STATEMENT, placeholders, row_placeholders};
+use crate::store::{Prior, ROWS_PER_STATEMENT, placeholders, row_placeholders};
 
 /// Job states.
 pub const QUEUED: &str = "queued";
@@ -294,24 +294,36 @@ pub async fn count_by_status(conn: &mut AnyConnection) -> Result<Vec<(String, i6
         .await
 }
 
-/// Prior member content of those of `users` whose membership in the room is `join`.
-pub async fn joined_member_contents(
+/// The current member event (ID, content, sender) of those of `users` whose membership
+/// in the room is `join`: both which of them still need a leave and the prior state the
+/// leave replaces.
+pub async fn joined_member_events(
     conn: &mut AnyConnection,
     room_id: &str,
     users: &[String],
-) -> Result<HashMap<String, String>, sqlx::Error> {
+) -> Result<HashMap<String, Prior>, sqlx::Error> {
     let mut found = HashMap::with_capacity(users.len());
     for batch in users.chunks(ROWS_PER_STATEMENT * 4) {
         let sql = format!(
-            "SELECT user_id, content FROM membership_members WHERE room_id = $1 \
-             AND membership = 'join' AND user_id IN ({})",
+            "SELECT user_id, event_id, content, sender FROM membership_members \
+             WHERE room_id = $1 AND membership = 'join' AND user_id IN ({})",
             placeholders(2, batch.len())
         );
-        let mut query = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql)).bind(room_id);
+        let mut query =
+            sqlx::query_as::<_, (String, String, String, String)>(AssertSqlSafe(sql)).bind(room_id);
         for user in batch {
             query = query.bind(user);
         }
-        found.extend(query.fetch_all(&mut *conn).await?);
+        for (user_id, event_id, content, sender) in query.fetch_all(&mut *conn).await? {
+            found.insert(
+                user_id,
+                Prior {
+                    event_id,
+                    content,
+                    sender,
+                },
+            );
+        }
     }
     Ok(found)
 }

@@ -86,7 +86,9 @@ impl Kind {
 /// Tuning; the defaults suit production, tests shorten the timings.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Entries per chunk (one transaction each).
+    /// Entries per chunk (one transaction each). 500 measured fastest on PostgreSQL:
+    /// fewer per-chunk round trips and commits than 250, while one chunk's transaction
+    /// (~50 ms) still holds the stream lock only briefly for other writers.
     pub chunk_size: usize,
     /// Worker loops per process. Chunk transactions serialize on the stream lock, so
     /// more than a couple buys little.
@@ -107,7 +109,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            chunk_size: 250,
+            chunk_size: 500,
             workers: 2,
             queue: QueueConfig::default(),
             stale_after: Duration::from_secs(60),
@@ -498,15 +500,10 @@ impl Evacuator {
         let Some(job) = jobs::get_job(&mut tx, job_id).await? else {
             return Ok(Applied::AlreadySettled);
         };
-        let events = match Kind::parse(&job.kind) {
+        let (events, last_pos) = match Kind::parse(&job.kind) {
             Some(Kind::Room) => leave_room_members(&mut tx, &job.target, &items, now).await?,
             Some(Kind::User) => leave_user_rooms(&mut tx, &job.target, &items, now).await?,
-            None => 0,
-        };
-        let last_pos = if events > 0 {
-            Some(store::current_pos(&mut tx).await?)
-        } else {
-            None
+            None => (0, None),
         };
         let job = jobs::advance(&mut tx, job_id, items.len() as i64, 0, now)
             .await?
@@ -719,46 +716,63 @@ impl ChunkHandler for Evacuator {
 }
 
 /// Self-leaves (prior content kept) for those of `users` still joined to the room.
+/// Returns how many leaves were appended and the position of the last.
 async fn leave_room_members(
     tx: &mut sqlx::AnyConnection,
     room_id: &str,
     users: &[String],
     now: i64,
-) -> Result<usize, sqlx::Error> {
-    let joined = jobs::joined_member_contents(tx, room_id, users).await?;
+) -> Result<(usize, Option<i64>), sqlx::Error> {
+    let joined = jobs::joined_member_events(tx, room_id, users).await?;
     let changes: Vec<MemberChange> = users
         .iter()
         .filter_map(|user| {
             joined
                 .get(user)
-                .map(|content| MemberChange::by_self(user, "leave", content))
+                .map(|prior| MemberChange::by_self(user, "leave", &prior.content))
         })
         .collect();
     if changes.is_empty() {
-        return Ok(0);
+        return Ok((0, None));
     }
-    store::append_member_events(tx, room_id, &changes, now).await?;
-    Ok(changes.len())
+    let count = changes.len();
+    let prior: store::PriorState = joined
+        .iter()
+        .map(|(user, prior)| (("m.room.member".to_owned(), user.clone()), prior.clone()))
+        .collect();
+    let last = store::append_member_events_over(tx, room_id, &changes, prior, now).await?;
+    Ok((count, last))
 }
 
 /// The user leaves each of `rooms` where they are still joined or invited, with content
-/// `{"membership":"leave"}` (rejecting an invite is a self-leave too).
+/// `{"membership":"leave"}` (rejecting an invite is a self-leave too). Returns how many
+/// leaves were appended and the position of the last.
 async fn leave_user_rooms(
     tx: &mut sqlx::AnyConnection,
     user_id: &str,
     rooms: &[String],
     now: i64,
-) -> Result<usize, sqlx::Error> {
+) -> Result<(usize, Option<i64>), sqlx::Error> {
     let mut events = 0;
+    let mut last = None;
     for room_id in rooms {
         let current = store::membership_of(tx, room_id, user_id).await?;
-        if current.is_some_and(|m| m.membership == "join" || m.membership == "invite") {
+        if let Some(member) = current.filter(|m| m.membership == "join" || m.membership == "invite")
+        {
             let change = MemberChange::by_self(user_id, "leave", "{}");
-            store::append_member_events(tx, room_id, &[change], now).await?;
+            let prior = store::PriorState::from([(
+                ("m.room.member".to_owned(), user_id.to_owned()),
+                store::Prior {
+                    event_id: member.event_id,
+                    content: member.content,
+                    sender: member.sender,
+                },
+            )]);
+            last = store::append_member_events_over(tx, room_id, &[change], prior, now).await?;
             events += 1;
         }
     }
-    Ok(events)
+    Ok((events, last))
 }
 
 /// Waits for a completion of `job_id` on the bus, a possible gap, or `poll_every`.

@@ -104,12 +104,16 @@ pub(crate) fn membership_of_content(content: &str) -> Option<String> {
     value.get("membership")?.as_str().map(str::to_owned)
 }
 
-/// What a state key currently holds, while a batch is being built.
-struct Prior {
-    event_id: String,
-    content: String,
-    sender: String,
+/// What a state key currently holds: the current state event's ID, content and sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prior {
+    pub event_id: String,
+    pub content: String,
+    pub sender: String,
 }
+
+/// Current state by (type, state_key); a key that is absent has no state yet.
+pub type PriorState = HashMap<(String, String), Prior>;
 
 /// Appends `events` to `room_id` in the caller's transaction (which must come from
 /// [`super::Store::begin_write`]): one position range, one multi-row insert per
@@ -124,8 +128,25 @@ pub async fn append_events(
     if events.is_empty() {
         return Ok(Vec::new());
     }
+    let prior = load_prior_state(conn, room_id, events).await?;
+    append_events_over(conn, room_id, events, prior, now_ms).await
+}
+
+/// [`append_events`] for a caller that has already read, in this transaction, the
+/// current state of every (type, state_key) the batch touches (`prior`; absent keys
+/// have none). Evacuation reads it together with the members it checks, which saves a
+/// query per chunk.
+pub async fn append_events_over(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    events: &[NewEvent],
+    mut prior: PriorState,
+    now_ms: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
     let positions = allocate(conn, events.len()).await?;
-    let mut prior = load_prior_state(conn, room_id, events).await?;
 
     let mut stored = Vec::with_capacity(events.len());
     // (type, state_key) -> index in `stored` of the last event for it, for the upserts.
@@ -212,7 +233,7 @@ async fn load_prior_state(
     conn: &mut AnyConnection,
     room_id: &str,
     events: &[NewEvent],
-) -> Result<HashMap<(String, String), Prior>, sqlx::Error> {
+) -> Result<PriorState, sqlx::Error> {
     let mut keys_by_type: HashMap<&str, Vec<&str>> = HashMap::new();
     for event in events {
         if let Some(state_key) = &event.state_key {

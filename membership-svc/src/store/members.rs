@@ -2,7 +2,9 @@
 
 use sqlx::AnyConnection;
 
-use super::events::{NewEvent, append_events, membership_of_content};
+use super::events::{
+    NewEvent, PriorState, append_events, append_events_over, membership_of_content,
+};
 
 /// A user's current membership in a room (from its latest `m.room.member` event).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -59,7 +61,25 @@ pub async fn append_member_events(
     changes: &[MemberChange<'_>],
     now_ms: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let events: Vec<NewEvent> = changes
+    let stored = append_events(conn, room_id, &member_events(changes), now_ms).await?;
+    Ok(stored.into_iter().map(|e| e.event_id).collect())
+}
+
+/// [`append_member_events`] with the members' current state already read (see
+/// [`append_events_over`]). Returns the stream position of the last event.
+pub async fn append_member_events_over(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    changes: &[MemberChange<'_>],
+    prior: PriorState,
+    now_ms: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let stored = append_events_over(conn, room_id, &member_events(changes), prior, now_ms).await?;
+    Ok(stored.last().map(|e| e.stream_pos))
+}
+
+fn member_events(changes: &[MemberChange<'_>]) -> Vec<NewEvent> {
+    changes
         .iter()
         .map(|change| {
             NewEvent::state(
@@ -69,9 +89,7 @@ pub async fn append_member_events(
                 member_content(change.content, change.membership),
             )
         })
-        .collect();
-    let stored = append_events(conn, room_id, &events, now_ms).await?;
-    Ok(stored.into_iter().map(|e| e.event_id).collect())
+        .collect()
 }
 
 /// `content` (an object, else `{}`) with `membership` set.
