@@ -48,9 +48,10 @@ pub use rooms::{RoomRow, find_server_notice_room, get_room, insert_room};
 /// A transaction on the membership tables.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
-/// Rows per multi-row statement: at most 11 parameters each keeps a statement well under
-/// SQLite's (32766) and PostgreSQL's (65535) parameter limits.
-pub(crate) const ROWS_PER_STATEMENT: usize = 200;
+/// Rows per multi-row statement: one evacuation chunk (500) in one statement. At most 11
+/// parameters a row keeps a statement (5,500) well under SQLite's (32766) and
+/// PostgreSQL's (65535) parameter limits; key lookups use four times as many rows.
+pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
 /// Entry point to the membership tables; cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
