@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use super::{ROWS_PER_STATEMENT, allocate, placeholders, row_placeholders};
+use super::{allocate, placeholders, row_placeholders, rows_per_statement};
 use crate::ids;
 
 /// Columns of an [`EventRow`], prefixed with the `e` alias.
@@ -117,7 +117,7 @@ pub type PriorState = HashMap<(String, String), Prior>;
 
 /// Appends `events` to `room_id` in the caller's transaction (which must come from
 /// [`super::Store::begin_write`]): one position range, one multi-row insert per
-/// [`ROWS_PER_STATEMENT`] events, current state and memberships upserted set-wise.
+/// [`rows_per_statement`] events, current state and memberships upserted set-wise.
 /// Returns the stored events in order.
 pub async fn append_events(
     conn: &mut AnyConnection,
@@ -245,7 +245,7 @@ async fn load_prior_state(
     }
     let mut prior = HashMap::new();
     for (event_type, keys) in keys_by_type {
-        for chunk in keys.chunks(ROWS_PER_STATEMENT * 4) {
+        for chunk in keys.chunks(rows_per_statement(conn) * 4) {
             let sql = format!(
                 "SELECT e.state_key, e.event_id, e.content, e.sender \
                  FROM membership_current_state cs \
@@ -277,7 +277,7 @@ async fn load_prior_state(
 
 async fn insert_event_rows(conn: &mut AnyConnection, rows: &[EventRow]) -> Result<(), sqlx::Error> {
     const WIDTH: usize = 11;
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in rows.chunks(rows_per_statement(conn)) {
         let sql = format!(
             "INSERT INTO membership_events (stream_pos, event_id, room_id, type, state_key, \
              sender, content, origin_server_ts, unsigned, device_id, txn_id) VALUES {}",
@@ -309,7 +309,7 @@ async fn upsert_current_state(
     indexes: &[usize],
 ) -> Result<(), sqlx::Error> {
     const WIDTH: usize = 5;
-    for chunk in indexes.chunks(ROWS_PER_STATEMENT) {
+    for chunk in indexes.chunks(rows_per_statement(conn)) {
         let sql = format!(
             "INSERT INTO membership_current_state (room_id, type, state_key, event_id, stream_pos) \
              VALUES {} ON CONFLICT (room_id, type, state_key) DO UPDATE SET \
@@ -337,7 +337,7 @@ async fn upsert_members(
     members: &[(usize, Option<String>)],
 ) -> Result<(), sqlx::Error> {
     const WIDTH: usize = 8;
-    for chunk in members.chunks(ROWS_PER_STATEMENT) {
+    for chunk in members.chunks(rows_per_statement(conn)) {
         let sql = format!(
             "INSERT INTO membership_members (room_id, user_id, membership, prev_membership, \
              event_id, stream_pos, sender, content) VALUES {} \
