@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::serve::ListenerExt;
 use bailiff_config::Config;
 use bailiff_proto::channel::GrpcChannel;
 use replica_bus::ReplicaBus;
@@ -19,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 pub mod auth;
 pub mod client_ip;
 pub mod cors;
+pub mod drain;
 pub mod error;
 pub mod extract;
 pub mod grpc;
@@ -53,8 +55,8 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves HTTP on `listener` until `shutdown` is cancelled, then lets in-flight
-/// requests finish.
+/// Serves HTTP on `listener` until `shutdown` is cancelled and connections have
+/// stopped arriving ([`drain`]), then lets in-flight requests finish.
 pub async fn serve(
     deps: Deps,
     listener: TcpListener,
@@ -76,11 +78,14 @@ pub async fn serve(
         background.clone(),
     ));
 
+    let clock = drain::AcceptClock::default();
+    let on_accept = clock.clone();
+    let listener = listener.tap_io(move |_| on_accept.accepted());
     let result = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown.cancelled_owned())
+    .with_graceful_shutdown(clock.quiet_after(shutdown))
     .await;
 
     // Requests are done: flush what they recorded, then stop the helpers.
