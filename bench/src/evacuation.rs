@@ -155,19 +155,8 @@ pub async fn run(command: &Command, cli: &crate::Cli) -> anyhow::Result<()> {
     if args.user_rooms > 0 {
         cases.push(Case::User(args.user_rooms));
     }
-    let modes = match args.mode {
-        crate::ModeArg::Embedded => vec![Mode::Embedded],
-        crate::ModeArg::Distributed => vec![Mode::Distributed],
-        crate::ModeArg::Both => vec![Mode::Embedded, Mode::Distributed],
-    };
-    let bin = crate::resolve_binary(cli.bin.as_deref(), cli.no_build).await?;
-    let options = cluster::Options {
-        bin,
-        postgres_url: cli.postgres_url.clone(),
-        redis_url: cli.redis_url.clone(),
-        startup_timeout: Duration::from_secs(cli.startup_timeout),
-        log_level: cli.log_level.clone(),
-    };
+    let modes = args.mode.modes();
+    let options = crate::cluster_options(cli).await?;
     let call_timeout = Duration::from_secs(args.call_timeout);
     println!(
         "bailiff-bench evacuate: binary {}; cases: {}; {} membership process(es) in the distributed mode; {} cores",

@@ -169,19 +169,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if duration.is_zero() {
         bail!("--duration must be positive");
     }
-    let modes = match cli.mode {
-        ModeArg::Embedded => vec![Mode::Embedded],
-        ModeArg::Distributed => vec![Mode::Distributed],
-        ModeArg::Both => vec![Mode::Embedded, Mode::Distributed],
-    };
-    let bin = resolve_binary(cli.bin.as_deref(), cli.no_build).await?;
-    let options = cluster::Options {
-        bin,
-        postgres_url: cli.postgres_url.clone(),
-        redis_url: cli.redis_url.clone(),
-        startup_timeout: Duration::from_secs(cli.startup_timeout),
-        log_level: cli.log_level.clone(),
-    };
+    let modes = cli.mode.modes();
+    let options = cluster_options(&cli).await?;
     let max_concurrency = cli.concurrency.iter().copied().max().unwrap_or(1);
 
     println!(
@@ -397,6 +386,28 @@ fn unique_suffix() -> String {
 fn workspace_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().unwrap_or(manifest).to_owned()
+}
+
+impl ModeArg {
+    /// The deployments to measure, in the order they run.
+    fn modes(self) -> Vec<Mode> {
+        match self {
+            ModeArg::Embedded => vec![Mode::Embedded],
+            ModeArg::Distributed => vec![Mode::Distributed],
+            ModeArg::Both => vec![Mode::Embedded, Mode::Distributed],
+        }
+    }
+}
+
+/// How to start deployments, from the top-level options both commands share.
+async fn cluster_options(cli: &Cli) -> anyhow::Result<cluster::Options> {
+    Ok(cluster::Options {
+        bin: resolve_binary(cli.bin.as_deref(), cli.no_build).await?,
+        postgres_url: cli.postgres_url.clone(),
+        redis_url: cli.redis_url.clone(),
+        startup_timeout: Duration::from_secs(cli.startup_timeout),
+        log_level: cli.log_level.clone(),
+    })
 }
 
 /// The binary to run: `--bin`, or the workspace's release build, built first.

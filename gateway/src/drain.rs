@@ -73,6 +73,15 @@ impl AcceptClock {
 mod tests {
     use super::*;
 
+    /// A clock and the shutdown signal waiting on it, with shutdown already requested.
+    fn shutting_down() -> (AcceptClock, tokio::task::JoinHandle<()>) {
+        let clock = AcceptClock::default();
+        let shutdown = CancellationToken::new();
+        let signal = tokio::spawn(clock.clone().quiet_after(shutdown.clone()));
+        shutdown.cancel();
+        (clock, signal)
+    }
+
     async fn settle() {
         for _ in 0..10 {
             tokio::task::yield_now().await;
@@ -81,10 +90,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn stops_accepting_once_connections_stop_arriving() {
-        let clock = AcceptClock::default();
-        let shutdown = CancellationToken::new();
-        let signal = tokio::spawn(clock.clone().quiet_after(shutdown.clone()));
-        shutdown.cancel();
+        let (clock, signal) = shutting_down();
         for _ in 0..10 {
             clock.accepted();
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -101,10 +107,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_steady_stream_cannot_hold_shutdown_open() {
-        let clock = AcceptClock::default();
-        let shutdown = CancellationToken::new();
-        let signal = tokio::spawn(clock.clone().quiet_after(shutdown.clone()));
-        shutdown.cancel();
+        let (clock, signal) = shutting_down();
         let started = Instant::now();
         while !signal.is_finished() {
             clock.accepted();

@@ -17,6 +17,18 @@ fn defaults_need_no_file() {
 }
 
 #[test]
+fn pool_size_defaults_per_backend_and_honours_the_setting() {
+    let mut database = DatabaseConfig::default();
+    assert_eq!(database.pool_size(), 4, "SQLite default");
+    database.url = "postgres://db/x".into();
+    assert_eq!(database.pool_size(), 16, "PostgreSQL default");
+    database.max_connections = Some(7);
+    assert_eq!(database.pool_size(), 7);
+    database.max_connections = Some(0);
+    assert_eq!(database.pool_size(), 1, "0 counts as 1");
+}
+
+#[test]
 fn file_then_environment_then_secret_files() {
     Jail::expect_with(|jail| {
         jail.create_file(
