@@ -41,9 +41,10 @@ pub struct Deps {
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// The schema could not be brought up to date; serving would fail on every call.
-    #[error("migrations failed: {0}")]
-    Migrate(#[from] sqlx::Error),
+    /// The schema could not be brought up to date, or the token key could not be read
+    /// or created; serving would fail on every call.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
 }
 
 /// This service's schema steps, applied in order and recorded under `accounts`.
@@ -57,7 +58,8 @@ pub async fn migrate(db: &Database) -> Result<(), sqlx::Error> {
 /// Migrates, starts background work, and returns the gRPC routes to serve.
 pub async fn start(deps: Deps) -> Result<tonic::service::Routes, StartError> {
     migrate(&deps.db).await?;
-    let service = api::AccountsService::new(api::Settings::production(&deps));
+    let token_key = store::Store::new(deps.db.clone()).token_key().await?;
+    let service = api::AccountsService::new(api::Settings::production(&deps, token_key));
     maintenance::spawn(
         service.store().clone(),
         service.clock().clone(),

@@ -7,10 +7,11 @@
 use bailiff_database::Migration;
 
 /// Schema steps in order. Never edit a released step; add a new one.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "users_devices_tokens_connections_nonces",
-    sql: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "users_devices_tokens_connections_nonces",
+        sql: "
 CREATE TABLE accounts_users (
     user_id TEXT NOT NULL PRIMARY KEY,
     password_hash TEXT,
@@ -49,5 +50,17 @@ CREATE TABLE accounts_nonces (
 );
 CREATE INDEX accounts_nonces_by_age ON accounts_nonces (created_ts);
 ",
-    sqlite: None,
-}];
+        sqlite: None,
+    },
+    Migration {
+        version: 2,
+        name: "secrets",
+        sql: "
+CREATE TABLE accounts_secrets (
+    name TEXT NOT NULL PRIMARY KEY,
+    value TEXT NOT NULL
+);
+",
+        sqlite: None,
+    },
+];

@@ -1,4 +1,5 @@
-//! Access tokens, device IDs and nonces: the random values clients hold.
+//! Device IDs, nonces and the stored form of access tokens: the random values clients
+//! hold. Tokens themselves are minted by [`access_token::TokenKey`].
 //!
 //! Everything comes from `rand::rng()`, a CSPRNG (ChaCha) seeded and periodically
 //! reseeded from the OS. Tokens are stored only as SHA-256 hex: a database leak must not
@@ -8,16 +9,8 @@
 use rand::{Rng, RngExt};
 use sha2::{Digest, Sha256};
 
-/// Prefix of every access token, so secret scanners and humans can recognise one.
-pub const TOKEN_PREFIX: &str = "bft_";
-
 /// Length of generated device IDs.
 pub const DEVICE_ID_LEN: usize = 10;
-
-/// A new access token: the prefix and 32 random bytes in hex.
-pub fn new_access_token() -> String {
-    format!("{TOKEN_PREFIX}{}", random_hex::<32>())
-}
 
 /// What the database stores for a token: lower-case hex SHA-256 of its bytes.
 pub fn hash_token(token: &str) -> String {
@@ -48,12 +41,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_random_and_hashed_as_sha256_hex() {
-        let a = new_access_token();
-        let b = new_access_token();
-        assert_ne!(a, b);
-        assert!(a.starts_with(TOKEN_PREFIX));
-        assert_eq!(a.len(), TOKEN_PREFIX.len() + 64);
+    fn tokens_are_hashed_as_sha256_hex() {
+        let key = access_token::TokenKey::generate();
+        let (a, b) = (key.mint(), key.mint());
         // Known vector: SHA-256("abc").
         assert_eq!(
             hash_token("abc"),

@@ -3,7 +3,7 @@
 //! accounts-svc in one `RecordConnections` call per interval; a failed flush is logged
 //! and retried with the next one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -16,6 +16,7 @@ use http::request::Parts;
 use tokio_util::sync::CancellationToken;
 
 use crate::grpc::Transport;
+use crate::whois_cache::WhoisCache;
 
 /// Sightings kept while accounts-svc is unreachable; beyond this, new ones are dropped.
 const MAX_PENDING: usize = 100_000;
@@ -97,13 +98,14 @@ impl ClientIpRecorder {
     }
 
     /// Sends everything buffered in one call; on failure puts it back for next time.
-    pub async fn flush(&self, accounts: &mut AccountsClient<Transport>) {
+    /// Returns the users whose sightings were stored (their whois answers changed).
+    pub async fn flush(&self, accounts: &mut AccountsClient<Transport>) -> HashSet<String> {
         let batch = {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             std::mem::take(&mut *pending)
         };
         if batch.is_empty() {
-            return;
+            return HashSet::new();
         }
         let connections = batch
             .iter()
@@ -129,13 +131,18 @@ impl ClientIpRecorder {
             for (key, seen) in batch {
                 Self::merge(&mut pending, key, seen);
             }
+            return HashSet::new();
         }
+        batch.into_keys().map(|key| key.user_id).collect()
     }
 
-    /// Flushes every `interval` until `shutdown`, then once more.
+    /// Flushes every `interval` until `shutdown`, then once more. After each flush the
+    /// flushed users' cached whois answers are dropped, so this replica shows a request
+    /// in whois as soon as it has been stored.
     pub async fn run_flusher(
         self,
         mut accounts: AccountsClient<Transport>,
+        whois: WhoisCache,
         interval: Duration,
         shutdown: CancellationToken,
     ) {
@@ -144,7 +151,11 @@ impl ClientIpRecorder {
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => break,
-                _ = ticker.tick() => self.flush(&mut accounts).await,
+                _ = ticker.tick() => {
+                    for user_id in self.flush(&mut accounts).await {
+                        whois.invalidate_user(&user_id);
+                    }
+                }
             }
         }
         let _ = tokio::time::timeout(Duration::from_secs(2), self.flush(&mut accounts)).await;

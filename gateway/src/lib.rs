@@ -28,6 +28,7 @@ pub mod mac;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod whois_cache;
 
 pub use mac::registration_mac;
 pub use state::AppState;
@@ -69,11 +70,12 @@ pub async fn serve(
     let revocations = deps.bus.subscribe(auth::revocation::AUTH_TOPIC);
     let watcher = tokio::spawn(auth::revocation::watch(
         revocations,
-        state.tokens.clone(),
+        state.clone(),
         background.clone(),
     ));
     let flusher = tokio::spawn(state.client_ips.clone().run_flusher(
         state.accounts(),
+        state.whois.clone(),
         Duration::from_millis(deps.config.auth.client_ip_flush_ms),
         background.clone(),
     ));

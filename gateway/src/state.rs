@@ -3,15 +3,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use access_token::TokenKey;
 use bailiff_config::Config;
+use bailiff_proto::accounts::TokenKeyRequest;
 use bailiff_proto::accounts::accounts_client::AccountsClient;
 use bailiff_proto::channel::GrpcChannel;
+use matrix_status::MatrixError;
+use tokio::sync::OnceCell;
 
 use crate::grpc::{Transport, transport};
 
 use crate::Deps;
 use crate::auth::TokenCache;
 use crate::client_ip::ClientIpRecorder;
+use crate::error::ApiError;
+use crate::whois_cache::WhoisCache;
 
 /// Shared state of the gateway; cheap to clone.
 #[derive(Clone)]
@@ -24,6 +30,9 @@ pub struct AppState {
     pub notices: GrpcChannel,
     pub tokens: TokenCache,
     pub client_ips: ClientIpRecorder,
+    pub whois: WhoisCache,
+    /// Fetched from accounts-svc on first use; it never changes for a deployment.
+    token_key: Arc<OnceCell<TokenKey>>,
 }
 
 impl AppState {
@@ -39,7 +48,37 @@ impl AppState {
                 auth.token_cache_capacity,
             ),
             client_ips: ClientIpRecorder::new(deps.config.trusted_proxy_networks()),
+            whois: WhoisCache::new(Duration::from_millis(auth.whois_cache_ms)),
+            token_key: Arc::default(),
         }
+    }
+
+    /// Drops what this replica cached about a user whose tokens, devices or admin flag
+    /// changed.
+    pub fn forget_user(&self, user_id: &str) {
+        self.tokens.invalidate_user(user_id);
+        self.whois.invalidate_user(user_id);
+    }
+
+    /// Drops every cached answer (the bus may have lost an invalidation).
+    pub fn forget_everyone(&self) {
+        self.tokens.invalidate_all();
+        self.whois.invalidate_all();
+    }
+
+    /// The key that tells tokens minted by this deployment from made-up ones. The first
+    /// call asks accounts-svc; if that fails, the request fails as any call to an
+    /// unreachable accounts-svc does, and the next call asks again.
+    pub async fn token_key(&self) -> Result<&TokenKey, ApiError> {
+        self.token_key
+            .get_or_try_init(|| async {
+                let reply = self.accounts().token_key(TokenKeyRequest {}).await?;
+                TokenKey::from_bytes(&reply.into_inner().key).map_err(|error| {
+                    tracing::error!(%error, "accounts-svc sent an unusable token key");
+                    ApiError::from(MatrixError::internal())
+                })
+            })
+            .await
     }
 
     /// A client for accounts-svc.

@@ -65,6 +65,22 @@ e2e!(token_sources_and_pinned_errors, |app: TestApp| async move {
         );
         assert_eq!(reply.1["soft_logout"], json!(false));
     }
+    // Tokens of the minted shape that this deployment did not mint: a made-up tag, and
+    // a real token with one character of its random part changed.
+    let forged = format!("bft_{}_{}", "ab".repeat(32), "cd".repeat(16));
+    let mut tampered = user.access_token.clone().into_bytes();
+    tampered[10] = if tampered[10] == b'0' { b'1' } else { b'0' };
+    let tampered = String::from_utf8(tampered).unwrap_or_default();
+    for token in [forged.as_str(), tampered.as_str()] {
+        assert_eq!(token.len(), user.access_token.len());
+        let reply = app.get(WHOAMI, Some(token)).await;
+        assert_error(
+            &reply,
+            401,
+            "M_UNKNOWN_TOKEN",
+            Some("Invalid access token passed."),
+        );
+    }
     // Both sources work.
     assert_eq!(
         assert_ok(app.get(WHOAMI, Some(&user.access_token)).await)["user_id"],

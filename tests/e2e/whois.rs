@@ -141,3 +141,47 @@ e2e!(whois_body_shape, |app: TestApp| async move {
         "not newest first: {body}"
     );
 });
+
+e2e!(
+    whois_shows_a_new_request_within_a_second_of_a_cached_answer,
+    |app: TestApp| async move {
+        let user = app.register_user("whoisfresh", false).await;
+        let path = format!("/_synapse/admin/v1/whois/{}", user.user_id);
+        let agents = |body: &serde_json::Value| -> Vec<String> {
+            body["devices"][&user.device_id]["sessions"][0]["connections"]
+                .as_array()
+                .map(|c| {
+                    c.iter()
+                        .filter_map(|c| c["user_agent"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // An answer the gateway may now reuse.
+        let before = assert_ok(app.get(&path, Some(&user.access_token)).await);
+        assert!(
+            !agents(&before).contains(&"late-agent".to_owned()),
+            "{before}"
+        );
+        let reply = app
+            .send(
+                app.request("GET", "/_matrix/client/v3/account/whoami")
+                    .bearer_auth(&user.access_token)
+                    .header("User-Agent", "late-agent"),
+            )
+            .await;
+        assert_ok(reply);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        loop {
+            let body = assert_ok(app.get(&path, Some(&user.access_token)).await);
+            if agents(&body).contains(&"late-agent".to_owned()) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the request is not in whois after a second: {body}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+);

@@ -6,7 +6,7 @@ use matrix_status::MatrixError;
 
 use super::{AccountsService, hashing_fault, present};
 use crate::store::{NewSession, SessionOutcome};
-use crate::tokens::{hash_token, new_access_token, new_device_id};
+use crate::tokens::{hash_token, new_device_id};
 
 /// Generated device IDs are 26^10 strong, so a second collision in a row means something
 /// is wrong; give up rather than loop.
@@ -39,7 +39,7 @@ pub(super) async fn login(
         return Err(refused());
     }
 
-    let access_token = new_access_token();
+    let access_token = svc.settings.token_key.mint();
     let token_hash = hash_token(&access_token);
     let display_name = request.initial_device_display_name.as_deref();
     let chosen = present(request.device_id);

@@ -2,6 +2,7 @@
 //! lives in its own module as a function returning `Result<_, MatrixError>`, so every
 //! error a client can see is a Matrix error with an exact errcode and HTTP status.
 
+use access_token::TokenKey;
 use bailiff_proto::accounts::accounts_server::{Accounts, AccountsServer};
 use bailiff_proto::accounts::*;
 use matrix_status::MatrixError;
@@ -35,11 +36,13 @@ pub(crate) struct Settings {
     pub server_name: String,
     /// The server-notices localpart, which nobody may register.
     pub reserved_localpart: String,
+    /// Tags every access token minted here; gateways get it through `TokenKey`.
+    pub token_key: TokenKey,
 }
 
 impl Settings {
-    /// The real thing: system clock, one hash per CPU.
-    pub(crate) fn production(deps: &Deps) -> Self {
+    /// The real thing: system clock, one hash per CPU, the deployment's token key.
+    pub(crate) fn production(deps: &Deps, token_key: TokenKey) -> Self {
         Self {
             store: Store::new(deps.db.clone()),
             passwords: Passwords::per_cpu(),
@@ -47,6 +50,7 @@ impl Settings {
             clock: Clock::system(),
             server_name: deps.config.server_name.clone(),
             reserved_localpart: deps.config.server_notices.local_part.clone(),
+            token_key,
         }
     }
 }
@@ -100,6 +104,15 @@ impl Accounts for AccountsService {
         request: Request<AuthenticateRequest>,
     ) -> Result<Response<AuthenticateResponse>, Status> {
         reply(auth::authenticate(self, request.into_inner()).await)
+    }
+
+    async fn token_key(
+        &self,
+        _request: Request<TokenKeyRequest>,
+    ) -> Result<Response<TokenKeyResponse>, Status> {
+        reply(Ok(TokenKeyResponse {
+            key: self.settings.token_key.as_bytes().to_vec(),
+        }))
     }
 
     async fn record_connections(

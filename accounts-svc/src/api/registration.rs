@@ -7,7 +7,7 @@ use matrix_status::{MatrixError, errcode};
 
 use super::{AccountsService, NONCE_TTL_MS, hashing_fault, present};
 use crate::store::{NewSession, NewUser};
-use crate::tokens::{hash_token, new_access_token, new_device_id, new_nonce};
+use crate::tokens::{hash_token, new_device_id, new_nonce};
 
 pub(super) async fn create_nonce(
     svc: &AccountsService,
@@ -80,7 +80,7 @@ pub(super) async fn register(
         (String::new(), String::new())
     } else {
         (
-            new_access_token(),
+            svc.settings.token_key.mint(),
             present(request.device_id).unwrap_or_else(new_device_id),
         )
     };

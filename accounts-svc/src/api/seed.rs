@@ -8,7 +8,7 @@ use matrix_status::MatrixError;
 
 use super::{AccountsService, hashing_fault};
 use crate::store::SeedUser;
-use crate::tokens::{hash_token, new_access_token, new_device_id};
+use crate::tokens::{hash_token, new_device_id};
 
 /// Bounds one call's transaction and response size.
 const MAX_SEED_USERS: usize = 100_000;
@@ -43,7 +43,7 @@ pub(super) async fn seed_users(
     for localpart in localparts {
         let user_id = svc.user_id(&localpart);
         let (access_token, device_id) = if request.with_tokens {
-            (new_access_token(), new_device_id())
+            (svc.settings.token_key.mint(), new_device_id())
         } else {
             (String::new(), String::new())
         };

@@ -38,6 +38,7 @@ impl Harness {
             clock,
             server_name: "hs.test".into(),
             reserved_localpart: "_server".into(),
+            token_key: store.token_key().await.expect("token key"),
         });
         let routes = tonic::service::Routes::default().add_service(service.into_server());
         Self {
@@ -735,11 +736,10 @@ async fn database_faults_are_503_without_detail() {
     let test_db = bailiff_database::testing::TestDatabase::sqlite();
     let db = test_db.connect().await;
     let mut h = Harness::new(db.clone()).await;
+    // Well-formed, so the lookup is attempted.
+    let token = h.store.token_key().await.expect("key").mint();
     db.pool.close().await;
-    let e = h
-        .authenticate("bft_whatever")
-        .await
-        .expect_err("database is gone");
+    let e = h.authenticate(&token).await.expect_err("database is gone");
     assert_eq!(
         (e.status, e.errcode, e.message.as_str()),
         (503, "M_UNAVAILABLE", "Service temporarily unavailable")
@@ -799,3 +799,26 @@ async fn start_serves_the_accounts_service() {
         .expect("consume");
     shutdown.cancel();
 }
+
+bailiff_database::test_on_both_backends!(
+    the_token_key_tells_minted_tokens_from_made_up_ones,
+    |db: Database| async move {
+        let mut h = Harness::new(db).await;
+        let bob = h.register("bob", "pw123").await;
+        let key = h
+            .client
+            .token_key(TokenKeyRequest {})
+            .await
+            .expect("token key")
+            .into_inner()
+            .key;
+        let key = access_token::TokenKey::from_bytes(&key).expect("32 bytes");
+        assert!(key.verify(&bob.access_token));
+        // Minted with the key but never issued: the tag passes, the table refuses it.
+        assert_unknown_token(h.authenticate(&key.mint()).await);
+        // Made up: refused by its tag.
+        let forged = format!("bft_{}_{}", "ab".repeat(32), "cd".repeat(16));
+        assert_unknown_token(h.authenticate(&forged).await);
+        assert!(h.authenticate(&bob.access_token).await.is_ok());
+    }
+);

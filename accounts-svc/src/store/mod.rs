@@ -10,6 +10,7 @@ use bailiff_database::Database;
 
 mod connections;
 mod nonces;
+mod secrets;
 mod seed;
 mod sessions;
 mod users;

@@ -284,3 +284,21 @@ bailiff_database::test_on_both_backends!(
         assert!(store.authenticate("again").await.expect("auth").is_some());
     }
 );
+
+bailiff_database::test_on_both_backends!(
+    token_key_is_created_once_and_shared,
+    |db: Database| async move {
+        let store = store(db).await;
+        // Replicas starting together: all of them must end up with the same key.
+        let (a, b, c) = tokio::join!(store.token_key(), store.token_key(), store.token_key());
+        let a = a.expect("key a");
+        let token = a.mint();
+        for other in [
+            b.expect("key b"),
+            c.expect("key c"),
+            store.token_key().await.expect("again"),
+        ] {
+            assert!(other.verify(&token));
+        }
+    }
+);

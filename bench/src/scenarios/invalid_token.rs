@@ -1,5 +1,7 @@
 //! `invalid-token`: a request with a token nobody issued, new for every request, so no
-//! cache can answer it: the full path to accounts-svc and its token lookup.
+//! cache can answer it. It has the shape of a minted token (`bft_`, 64 hex, `_`, 32 hex)
+//! with a made-up tag, as a forger would send, so the gateway has to compute the tag to
+//! refuse it (docs/api-decisions.md, Authentication).
 
 use http::StatusCode;
 
@@ -15,7 +17,12 @@ impl Scenario for InvalidToken {
     }
 
     async fn one_request(&self, http: &Http, _worker: usize, _seq: u64) -> anyhow::Result<Outcome> {
-        let token = format!("bogus_{}", uuid::Uuid::new_v4().simple());
+        let token = format!(
+            "bft_{}{}_{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
         let reply = http
             .get("/_matrix/client/v3/account/whoami", Some(&token))
             .await?;

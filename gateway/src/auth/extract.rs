@@ -49,7 +49,9 @@ pub fn not_admin() -> ApiError {
     MatrixError::forbidden("You are not a server admin").into()
 }
 
-/// Resolves a token: cache first, then accounts-svc. Unknown tokens are cached as such.
+/// Resolves a token: cache first, then the token's tag (a token this deployment did not
+/// mint is refused here, without a call), then accounts-svc. Unknown tokens that carry a
+/// valid tag (logged out, user deactivated) are cached as such.
 pub async fn authenticate(state: &AppState, access_token: &str) -> Result<Arc<Identity>, ApiError> {
     if access_token.is_empty() {
         return Err(MatrixError::unknown_token().into());
@@ -59,6 +61,9 @@ pub async fn authenticate(state: &AppState, access_token: &str) -> Result<Arc<Id
         Some(Entry::Valid(identity)) => return Ok(identity),
         Some(Entry::Unknown) => return Err(MatrixError::unknown_token().into()),
         None => {}
+    }
+    if !state.token_key().await?.verify(access_token) {
+        return Err(MatrixError::unknown_token().into());
     }
     let generation = state.tokens.generation();
     let answer = state

@@ -75,7 +75,7 @@ pub async fn post(
         })
         .await?;
     if logout_devices {
-        state.tokens.invalidate_user(target.as_str());
+        state.forget_user(target.as_str());
     }
     Ok(Json(json!({ "password_updated": true })))
 }

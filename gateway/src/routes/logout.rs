@@ -18,5 +18,6 @@ pub async fn post(State(state): State<AppState>, user: AuthedUser) -> ApiResult<
         .await?;
     // This replica refuses the token from the very next request; others learn over the bus.
     state.tokens.invalidate_token(&user.token_hash());
+    state.whois.invalidate_user(&user.user_id);
     Ok(Json(json!({})))
 }

@@ -16,6 +16,6 @@ pub async fn post(State(state): State<AppState>, user: AuthedUser) -> ApiResult<
             user_id: user.user_id.clone(),
         })
         .await?;
-    state.tokens.invalidate_user(&user.user_id);
+    state.forget_user(&user.user_id);
     Ok(Json(json!({})))
 }

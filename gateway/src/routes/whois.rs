@@ -1,10 +1,12 @@
 //! Whois: `GET /_matrix/client/{r0,v3}/admin/whois/{userId}` and
 //! `GET /_synapse/admin/v1/whois/{userId}`. Anyone may look themselves up; anyone else
-//! must be a server admin.
+//! must be a server admin. Answers are reused for a moment ([`crate::whois_cache`]).
 
-use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use bailiff_proto::accounts::WhoisRequest;
+use bytes::Bytes;
+use http::header::CONTENT_TYPE;
 use matrix_status::{MatrixError, errcode};
 use serde_json::{Map, Value, json};
 
@@ -17,7 +19,7 @@ pub async fn get(
     State(state): State<AppState>,
     user: AuthedUser,
     params: PathParams,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let target = params.get("userId");
     let is_self = target.as_deref().is_ok_and(|id| id == user.user_id);
     if !is_self {
@@ -27,6 +29,10 @@ pub async fn get(
     if !ids::is_local(&target, state.server_name()) {
         return Err(MatrixError::invalid_param("Can only whois a local user").into());
     }
+    if let Some(body) = state.whois.get(target.as_str()) {
+        return Ok(json_response(body));
+    }
+    let generation = state.whois.generation();
     let answer = state
         .accounts()
         .whois(WhoisRequest {
@@ -59,7 +65,17 @@ pub async fn get(
             )
         })
         .collect();
-    Ok(Json(
-        json!({ "user_id": target.as_str(), "devices": devices }),
-    ))
+    let body = json!({ "user_id": target.as_str(), "devices": devices });
+    let body = Bytes::from(serde_json::to_vec(&body).map_err(|error| {
+        tracing::error!(%error, "cannot render a whois answer");
+        ApiError::from(MatrixError::internal())
+    })?);
+    state
+        .whois
+        .insert_if_current(target.as_str(), body.clone(), generation);
+    Ok(json_response(body))
+}
+
+fn json_response(body: Bytes) -> Response {
+    ([(CONTENT_TYPE, "application/json")], body).into_response()
 }

@@ -137,6 +137,8 @@ pub struct AuthConfig {
     pub token_cache_capacity: u64,
     /// How often client-IP sightings are flushed to accounts-svc.
     pub client_ip_flush_ms: u64,
+    /// How long the gateway may reuse a whois answer; 0 turns the cache off.
+    pub whois_cache_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -255,6 +257,7 @@ impl Default for AuthConfig {
             token_cache_ttl_ms: 60_000,
             token_cache_capacity: 100_000,
             client_ip_flush_ms: 250,
+            whois_cache_ms: 250,
         }
     }
 }

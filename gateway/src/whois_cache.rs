@@ -1,0 +1,110 @@
+//! A short-lived cache of whois answers, so an admin dashboard polling one user (or many
+//! admins looking at the same one) costs one lookup per interval, not one per request.
+//!
+//! Staleness stays within whois's one-second promise: entries live
+//! `auth.whois_cache_ms` (250 ms by default), this replica drops a user's entry as soon as
+//! it has flushed that user's sightings, and everything that changes a user's devices
+//! (logout, logout/all, password reset, deactivation) drops it through the same paths that
+//! drop the user's cached tokens. A generation counter stops an answer fetched before an
+//! invalidation from being cached after it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// Rendered `200` bodies by target user ID; cheap to clone.
+#[derive(Clone)]
+pub struct WhoisCache {
+    answers: Option<moka::sync::Cache<String, Bytes>>,
+    generation: Arc<AtomicU64>,
+}
+
+/// Users whose answers a cache of this size may hold; beyond it the least used go.
+const CAPACITY: u64 = 10_000;
+
+impl WhoisCache {
+    /// Answers live `ttl`; a zero `ttl` turns the cache off.
+    pub fn new(ttl: Duration) -> Self {
+        let answers = (!ttl.is_zero()).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(ttl)
+                .build()
+        });
+        Self {
+            answers,
+            generation: Arc::default(),
+        }
+    }
+
+    pub fn get(&self, user_id: &str) -> Option<Bytes> {
+        self.answers.as_ref()?.get(user_id)
+    }
+
+    /// Read before looking the user up; pass to [`WhoisCache::insert_if_current`].
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Caches an answer unless an invalidation happened since `generation` was read.
+    pub fn insert_if_current(&self, user_id: &str, body: Bytes, generation: u64) {
+        let Some(answers) = &self.answers else {
+            return;
+        };
+        if self.generation() != generation {
+            return;
+        }
+        answers.insert(user_id.to_owned(), body);
+        if self.generation() != generation {
+            // An invalidation raced with the insert: it may have missed this entry.
+            answers.invalidate(user_id);
+        }
+    }
+
+    /// Drops one user's answer (new sightings, or their devices changed).
+    pub fn invalidate_user(&self, user_id: &str) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Some(answers) = &self.answers {
+            answers.invalidate(user_id);
+        }
+    }
+
+    /// Drops everything (the bus may have lost messages).
+    pub fn invalidate_all(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Some(answers) = &self.answers {
+            answers.invalidate_all();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_reused_until_the_user_changes() {
+        let cache = WhoisCache::new(Duration::from_secs(60));
+        let generation = cache.generation();
+        cache.insert_if_current("@a:hs", Bytes::from_static(b"a"), generation);
+        cache.insert_if_current("@b:hs", Bytes::from_static(b"b"), generation);
+        assert_eq!(cache.get("@a:hs").as_deref(), Some(&b"a"[..]));
+        cache.invalidate_user("@a:hs");
+        assert_eq!(cache.get("@a:hs"), None);
+        assert_eq!(cache.get("@b:hs").as_deref(), Some(&b"b"[..]));
+        // An answer fetched before the invalidation is not cached.
+        cache.insert_if_current("@a:hs", Bytes::from_static(b"old"), generation);
+        assert_eq!(cache.get("@a:hs"), None);
+        cache.invalidate_all();
+        assert_eq!(cache.get("@b:hs"), None);
+    }
+
+    #[test]
+    fn a_zero_ttl_caches_nothing() {
+        let cache = WhoisCache::new(Duration::ZERO);
+        cache.insert_if_current("@a:hs", Bytes::from_static(b"a"), cache.generation());
+        assert_eq!(cache.get("@a:hs"), None);
+    }
+}
