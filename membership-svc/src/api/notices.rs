@@ -1,7 +1,9 @@
 //! `SendNotices`: server notices in bulk for notices-svc. One write transaction for a
 //! whole batch, so concurrent notices share one stream lock and one commit instead of
-//! queueing on it one by one. Per item: re-invite the target unless invited or joined,
-//! then append the event with the same checks as `SendEvent`.
+//! queueing on it one by one; inside it a fixed number of statements whatever the batch
+//! holds (rooms, power levels and memberships read set-wise, every room's events written
+//! together), because the stream lock is held meanwhile. Per item: re-invite the target
+//! unless invited or joined, then append the event with the same checks as `SendEvent`.
 
 use std::collections::HashMap;
 
@@ -13,6 +15,10 @@ use serde_json::{Value, json};
 use super::{Error, Result, RoomsService, json_object};
 use crate::power::PowerLevels;
 use crate::store::{self, NewEvent};
+
+/// A room's events for this batch, and for each accepted item (its index in the
+/// request) the index of its event among them.
+type PlannedRoom<'a> = (&'a str, Vec<NewEvent>, Vec<(usize, usize)>);
 
 fn failed(error: MatrixError) -> pb::NoticeResult {
     pb::NoticeResult {
@@ -75,37 +81,43 @@ impl RoomsService {
         }
 
         let now = now_ms();
-        let mut last_pos = None;
         let mut tx = self.store.begin_write().await?;
+        let room_ids: Vec<&str> = rooms.iter().map(|(room, _)| *room).collect();
+        let mut user_ids: Vec<&str> = Vec::new();
+        for item in &items {
+            for user in [item.sender.as_str(), item.target.as_str()] {
+                if !user.is_empty() && !user_ids.contains(&user) {
+                    user_ids.push(user);
+                }
+            }
+        }
+        let existing = store::existing_rooms(&mut tx, &room_ids).await?;
+        let mut all_levels =
+            store::current_state_contents(&mut tx, &room_ids, "m.room.power_levels", "").await?;
+        // Membership per (room, user), updated as this batch changes it.
+        let mut members = store::memberships_in(&mut tx, &room_ids, &user_ids).await?;
+        let mut planned: Vec<PlannedRoom> = Vec::new();
         for (room_id, indexes) in rooms {
-            if store::get_room(&mut tx, room_id).await?.is_none() {
+            if !existing.contains(room_id) {
                 for index in indexes {
                     results[index] = failed(MatrixError::not_found("Room not found"));
                 }
                 continue;
             }
-            let levels_event =
-                store::current_state_event(&mut tx, room_id, "m.room.power_levels", "").await?;
-            let levels =
-                PowerLevels::from_content(levels_event.as_ref().map(|e| e.content.as_str()));
-            // Membership per user as this batch changes it.
-            let mut members: HashMap<String, String> = HashMap::new();
+            let levels = PowerLevels::from_content(all_levels.remove(room_id).as_deref());
+            let membership = |members: &HashMap<(String, String), String>, user: &str| {
+                members
+                    .get(&(room_id.to_owned(), user.to_owned()))
+                    .cloned()
+                    .unwrap_or_default()
+            };
             let mut events: Vec<NewEvent> = Vec::new();
             // Item index -> index of its event in `events`.
             let mut placed: Vec<(usize, usize)> = Vec::new();
             for index in indexes {
                 let item = &items[index];
-                for user in [&item.sender, &item.target] {
-                    if !members.contains_key(user.as_str()) {
-                        let membership = store::membership_of(&mut tx, room_id, user)
-                            .await?
-                            .map(|m| m.membership)
-                            .unwrap_or_default();
-                        members.insert(user.clone(), membership);
-                    }
-                }
                 let sender = item.sender.as_str();
-                if members.get(sender).map(String::as_str) != Some("join") {
+                if membership(&members, sender) != "join" {
                     results[index] = failed(MatrixError::forbidden(format!(
                         "User {sender} not in room {room_id}"
                     )));
@@ -123,9 +135,9 @@ impl RoomsService {
                     continue;
                 }
                 let target = item.target.as_str();
-                match members.get(target).map(String::as_str) {
-                    Some("invite" | "join") => {}
-                    Some("ban") => {
+                match membership(&members, target).as_str() {
+                    "invite" | "join" => {}
+                    "ban" => {
                         results[index] = failed(MatrixError::forbidden(format!(
                             "{target} is banned from the room"
                         )));
@@ -145,7 +157,7 @@ impl RoomsService {
                             sender,
                             json!({"membership": "invite"}).to_string(),
                         ));
-                        members.insert(target.to_owned(), "invite".into());
+                        members.insert((room_id.to_owned(), target.to_owned()), "invite".into());
                     }
                 }
                 placed.push((index, events.len()));
@@ -157,14 +169,23 @@ impl RoomsService {
                     txn: None,
                 });
             }
-            let stored = store::append_events(&mut tx, room_id, &events, now).await?;
+            planned.push((room_id, events, placed));
+        }
+        let mut appends = Vec::with_capacity(planned.len());
+        for (room_id, events, _) in &planned {
+            let prior = store::load_prior_state(&mut tx, room_id, events).await?;
+            appends.push((*room_id, events.as_slice(), prior));
+        }
+        let stored = store::append_to_rooms(&mut tx, appends, now).await?;
+        let mut last_pos = None;
+        for ((_, _, placed), stored) in planned.iter().zip(&stored) {
             for (index, position) in placed {
-                if let Some(event) = stored.get(position) {
-                    results[index].event_id = event.event_id.clone();
+                if let Some(event) = stored.get(*position) {
+                    results[*index].event_id = event.event_id.clone();
                 }
             }
             if let Some(last) = stored.last() {
-                last_pos = Some(last.stream_pos);
+                last_pos = last_pos.max(Some(last.stream_pos));
             }
         }
         tx.commit().await?;

@@ -1169,3 +1169,76 @@ test_on_both_backends!(
         h.leave(&other, BOB).await.expect("reject");
     }
 );
+
+test_on_both_backends!(
+    send_notices_mixes_rooms_and_outcomes_in_one_batch,
+    |db: Database| async move {
+        let h = harness(db).await;
+        let (a, b) = (
+            h.private_room(ALICE, &[]).await,
+            h.private_room(ALICE, &[]).await,
+        );
+        let item = |room: &str, sender: &str, target: &str, body: &str| NoticeItem {
+            room_id: room.into(),
+            sender: sender.into(),
+            target: target.into(),
+            r#type: "m.room.message".into(),
+            state_key: None,
+            content: json!({"msgtype": "m.text", "body": body}).to_string(),
+        };
+        let items = vec![
+            item(&a, ALICE, BOB, "one"),
+            item(&b, ALICE, CAROL, "two"),
+            item("!missing:hs.test", ALICE, BOB, "lost"),
+            item(&a, BOB, "", "not joined"),
+            item(&a, ALICE, BOB, "three"),
+            item(&b, ALICE, "", "four"),
+        ];
+        let results = h
+            .c()
+            .send_notices(SendNoticesRequest { items })
+            .await
+            .expect("send notices")
+            .into_inner()
+            .results;
+        let outcome: Vec<(u32, &str)> = results
+            .iter()
+            .map(|r| (r.http_status, r.errcode.as_str()))
+            .collect();
+        assert_eq!(
+            outcome,
+            [
+                (0, ""),
+                (0, ""),
+                (404, "M_NOT_FOUND"),
+                (403, "M_FORBIDDEN"),
+                (0, ""),
+                (0, "")
+            ]
+        );
+        for (i, result) in results.iter().enumerate() {
+            assert_eq!(
+                result.event_id.is_empty(),
+                matches!(i, 2 | 3),
+                "{i}: {result:?}"
+            );
+        }
+        assert_eq!(results[3].error, format!("User {BOB} not in room {a}"));
+        // Each target invited once, however many notices it got in the batch.
+        assert_eq!(h.membership(&a, BOB).await, "invite");
+        assert_eq!(h.membership(&b, CAROL).await, "invite");
+        let invites = h
+            .state(&a, ALICE)
+            .await
+            .into_iter()
+            .filter(|e| e.r#type == "m.room.member" && e.state_key.as_deref() == Some(BOB))
+            .count();
+        assert_eq!(invites, 1);
+        let mut in_a = bodies(&h.messages(&a, ALICE, "", "b", 10).await.chunk);
+        let mut in_b = bodies(&h.messages(&b, ALICE, "", "b", 10).await.chunk);
+        in_a.reverse();
+        in_b.reverse();
+        assert_eq!(in_a, ["one", "three"]);
+        assert_eq!(in_b, ["two", "four"]);
+    }
+);

@@ -140,14 +140,75 @@ pub async fn append_events_over(
     conn: &mut AnyConnection,
     room_id: &str,
     events: &[NewEvent],
-    mut prior: PriorState,
+    prior: PriorState,
     now_ms: i64,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    let positions = allocate(conn, events.len()).await?;
+    let mut stored = append_to_rooms(conn, vec![(room_id, events, prior)], now_ms).await?;
+    Ok(stored.pop().unwrap_or_default())
+}
 
+/// [`append_events_over`] for several rooms at once: one position range and one
+/// statement per table for all of them, so a batch touching many rooms (server notices
+/// to many users) costs a fixed number of round trips. Rooms get consecutive positions
+/// in the order given; returns each room's stored events in that order.
+pub async fn append_to_rooms(
+    conn: &mut AnyConnection,
+    rooms: Vec<(&str, &[NewEvent], PriorState)>,
+    now_ms: i64,
+) -> Result<Vec<Vec<EventRow>>, sqlx::Error> {
+    let total: usize = rooms.iter().map(|(_, events, _)| events.len()).sum();
+    if total == 0 {
+        return Ok(rooms.iter().map(|_| Vec::new()).collect());
+    }
+    let mut positions = allocate(conn, total).await?;
+    let mut all = LaidOut::default();
+    let mut lengths = Vec::with_capacity(rooms.len());
+    for (room_id, events, prior) in rooms {
+        lengths.push(events.len());
+        all.extend(lay_out(room_id, events, prior, &mut positions, now_ms));
+    }
+    insert_event_rows(conn, &all.stored).await?;
+    upsert_current_state(conn, &all.stored, &all.state_rows).await?;
+    upsert_members(conn, &all.stored, &all.member_rows).await?;
+    let mut rows = all.stored.into_iter();
+    Ok(lengths
+        .into_iter()
+        .map(|n| rows.by_ref().take(n).collect())
+        .collect())
+}
+
+/// Events given their positions and IDs, with what the state tables need.
+#[derive(Default)]
+struct LaidOut {
+    stored: Vec<EventRow>,
+    /// Indexes into `stored` of the last event per (room, type, state_key).
+    state_rows: Vec<usize>,
+    /// The member events among `state_rows`, with the membership each replaces.
+    member_rows: Vec<(usize, Option<String>)>,
+}
+
+impl LaidOut {
+    fn extend(&mut self, room: LaidOut) {
+        let offset = self.stored.len();
+        self.state_rows
+            .extend(room.state_rows.into_iter().map(|i| i + offset));
+        self.member_rows.extend(
+            room.member_rows
+                .into_iter()
+                .map(|(i, prev)| (i + offset, prev)),
+        );
+        self.stored.extend(room.stored);
+    }
+}
+
+/// Pure: one room's events at the next positions of `positions`.
+fn lay_out(
+    room_id: &str,
+    events: &[NewEvent],
+    mut prior: PriorState,
+    positions: &mut impl Iterator<Item = i64>,
+    now_ms: i64,
+) -> LaidOut {
     let mut stored = Vec::with_capacity(events.len());
     // (type, state_key) -> index in `stored` of the last event for it, for the upserts.
     let mut last_state: HashMap<(String, String), usize> = HashMap::new();
@@ -214,22 +275,23 @@ pub async fn append_events_over(
         });
     }
 
-    insert_event_rows(conn, &stored).await?;
-
     let mut state_rows: Vec<usize> = last_state.values().copied().collect();
     state_rows.sort_unstable();
-    upsert_current_state(conn, &stored, &state_rows).await?;
     let member_rows: Vec<(usize, Option<String>)> = state_rows
         .iter()
         .filter(|i| stored[**i].event_type == "m.room.member")
         .map(|i| (*i, prev_membership.remove(i).flatten()))
         .collect();
-    upsert_members(conn, &stored, &member_rows).await?;
-    Ok(stored)
+    LaidOut {
+        stored,
+        state_rows,
+        member_rows,
+    }
 }
 
-/// Current state (event ID, content) of every (type, state_key) the batch touches.
-async fn load_prior_state(
+/// Current state (event ID, content) of every (type, state_key) the batch touches; no
+/// query when it touches none. For callers of [`append_to_rooms`].
+pub async fn load_prior_state(
     conn: &mut AnyConnection,
     room_id: &str,
     events: &[NewEvent],
@@ -452,6 +514,33 @@ pub async fn current_state_event(
     .bind(state_key)
     .fetch_optional(&mut *conn)
     .await
+}
+
+/// The content of one current state event (`event_type`, `state_key`) in each of
+/// `room_ids` that has it, by room: one query per [`rows_per_statement`] rooms.
+pub async fn current_state_contents(
+    conn: &mut AnyConnection,
+    room_ids: &[&str],
+    event_type: &str,
+    state_key: &str,
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    let mut found = HashMap::new();
+    for chunk in room_ids.chunks(rows_per_statement(conn)) {
+        let sql = format!(
+            "SELECT cs.room_id, e.content FROM membership_current_state cs \
+             JOIN membership_events e ON e.stream_pos = cs.stream_pos \
+             WHERE cs.type = $1 AND cs.state_key = $2 AND cs.room_id IN ({})",
+            placeholders(3, chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql))
+            .bind(event_type)
+            .bind(state_key);
+        for room_id in chunk {
+            query = query.bind(*room_id);
+        }
+        found.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(found)
 }
 
 /// An event by ID.

@@ -1,6 +1,10 @@
 //! Memberships: who is in which room, plus the batch primitive evacuation jobs use.
 
-use sqlx::AnyConnection;
+use std::collections::HashMap;
+
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use super::{placeholders, rows_per_statement};
 
 use super::events::{
     NewEvent, PriorState, append_events, append_events_over, membership_of_content,
@@ -116,6 +120,38 @@ pub async fn membership_of(
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await
+}
+
+/// The current membership of each of `user_ids` in each of `room_ids` that has one, by
+/// (room, user): one query per [`rows_per_statement`] rooms instead of one per pair.
+pub async fn memberships_in(
+    conn: &mut AnyConnection,
+    room_ids: &[&str],
+    user_ids: &[&str],
+) -> Result<HashMap<(String, String), String>, sqlx::Error> {
+    let mut found = HashMap::new();
+    if user_ids.is_empty() {
+        return Ok(found);
+    }
+    for chunk in room_ids.chunks(rows_per_statement(conn)) {
+        let sql = format!(
+            "SELECT room_id, user_id, membership FROM membership_members \
+             WHERE room_id IN ({}) AND user_id IN ({})",
+            placeholders(1, chunk.len()),
+            placeholders(chunk.len() + 1, user_ids.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String, String)>(AssertSqlSafe(sql));
+        for room_id in chunk {
+            query = query.bind(*room_id);
+        }
+        for user_id in user_ids {
+            query = query.bind(*user_id);
+        }
+        for (room_id, user_id, membership) in query.fetch_all(&mut *conn).await? {
+            found.insert((room_id, user_id), membership);
+        }
+    }
+    Ok(found)
 }
 
 /// Every membership row of a user (any membership), in stream order.

@@ -34,16 +34,16 @@ pub use account_data::{
 };
 pub(crate) use events::insert_txn;
 pub use events::{
-    Dir, EventRow, NewEvent, Prior, PriorState, append_events, append_events_over, current_state,
-    current_state_event, event_by_id, events_between, joined_rooms_with_events_between, state_at,
-    txn_event,
+    Dir, EventRow, NewEvent, Prior, PriorState, append_events, append_events_over, append_to_rooms,
+    current_state, current_state_contents, current_state_event, event_by_id, events_between,
+    joined_rooms_with_events_between, load_prior_state, state_at, txn_event,
 };
 pub use members::{
     MemberChange, MemberRow, append_member_events, append_member_events_over, ever_joined_before,
-    local_joined_members, member_rows_of_room, membership_of, memberships_of_user,
+    local_joined_members, member_rows_of_room, membership_of, memberships_in, memberships_of_user,
     rooms_with_membership,
 };
-pub use rooms::{RoomRow, find_server_notice_room, get_room, insert_room};
+pub use rooms::{RoomRow, existing_rooms, find_server_notice_room, get_room, insert_room};
 
 /// A transaction on the membership tables.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;

@@ -1,6 +1,10 @@
 //! The room records themselves.
 
-use sqlx::AnyConnection;
+use std::collections::HashSet;
+
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use super::{placeholders, rows_per_statement};
 
 /// A room.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -58,4 +62,24 @@ pub async fn find_server_notice_room(
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await
+}
+
+/// Which of `room_ids` exist: one query per [`rows_per_statement`] rooms.
+pub async fn existing_rooms(
+    conn: &mut AnyConnection,
+    room_ids: &[&str],
+) -> Result<HashSet<String>, sqlx::Error> {
+    let mut found = HashSet::new();
+    for chunk in room_ids.chunks(rows_per_statement(conn)) {
+        let sql = format!(
+            "SELECT room_id FROM membership_rooms WHERE room_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
+        for room_id in chunk {
+            query = query.bind(*room_id);
+        }
+        found.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(found)
 }
