@@ -24,6 +24,7 @@ pub mod drain;
 pub mod error;
 pub mod extract;
 pub mod grpc;
+pub mod known_users;
 pub mod mac;
 pub mod routes;
 pub mod state;

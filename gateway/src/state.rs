@@ -17,6 +17,7 @@ use crate::Deps;
 use crate::auth::TokenCache;
 use crate::client_ip::ClientIpRecorder;
 use crate::error::ApiError;
+use crate::known_users::KnownUsers;
 use crate::whois_cache::WhoisCache;
 
 /// Shared state of the gateway; cheap to clone.
@@ -31,6 +32,7 @@ pub struct AppState {
     pub tokens: TokenCache,
     pub client_ips: ClientIpRecorder,
     pub whois: WhoisCache,
+    pub known_users: KnownUsers,
     /// Fetched from accounts-svc on first use; it never changes for a deployment.
     token_key: Arc<OnceCell<TokenKey>>,
 }
@@ -49,6 +51,7 @@ impl AppState {
             ),
             client_ips: ClientIpRecorder::new(deps.config.trusted_proxy_networks()),
             whois: WhoisCache::new(Duration::from_millis(auth.whois_cache_ms)),
+            known_users: KnownUsers::default(),
             token_key: Arc::default(),
         }
     }

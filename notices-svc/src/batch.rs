@@ -3,13 +3,17 @@
 //! the room stream are serialized (one stream lock, one commit each), so one
 //! transaction per batch instead of one per notice is what lets throughput grow with
 //! concurrency. A lone notice is sent at once (a batch of one).
+//!
+//! One batch is in flight at a time: notices that arrive meanwhile make the next batch
+//! bigger. Measured on PostgreSQL (docs/benchmarks.md), two or four batches in flight
+//! were slower, 1,200 → 2,000 → 2,900 notices/s at concurrency 16 for four, two and one:
+//! concurrent batches only queue on the stream lock, and the waiting costs more than
+//! overlapping their network round trips saves.
 
 use bailiff_proto::membership::rooms_client::RoomsClient;
 use bailiff_proto::membership::{NoticeItem, SendNoticesRequest};
 use matrix_status::{MatrixError, errcode};
-use std::sync::Arc;
-
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::transport::Transport;
 
@@ -28,15 +32,10 @@ pub struct Batcher {
 }
 
 impl Batcher {
-    /// Starts `workers` tasks (needs a Tokio runtime), each sending one batch at a time.
-    /// More than one keeps the pipeline full when each call pays network latency; on
-    /// SQLite one is best (concurrent write transactions only wait on each other).
-    pub fn start(rooms: RoomsClient<Transport>, workers: usize) -> Self {
+    /// Starts the batching task (needs a Tokio runtime).
+    pub fn start(rooms: RoomsClient<Transport>) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        let receiver = Arc::new(Mutex::new(receiver));
-        for _ in 0..workers.max(1) {
-            tokio::spawn(run(rooms.clone(), Arc::clone(&receiver)));
-        }
+        tokio::spawn(run(rooms, receiver));
         Self { queue }
     }
 
@@ -51,13 +50,10 @@ impl Batcher {
     }
 }
 
-type Queue = Arc<Mutex<mpsc::Receiver<(NoticeItem, Reply)>>>;
-
-async fn run(rooms: RoomsClient<Transport>, receiver: Queue) {
+async fn run(rooms: RoomsClient<Transport>, mut receiver: mpsc::Receiver<(NoticeItem, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     loop {
-        // Hold the queue only while taking a batch, so other workers take the next.
-        if receiver.lock().await.recv_many(&mut batch, MAX_BATCH).await == 0 {
+        if receiver.recv_many(&mut batch, MAX_BATCH).await == 0 {
             return;
         }
         let (items, replies): (Vec<NoticeItem>, Vec<Reply>) =

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bailiff_config::Config;
-use bailiff_database::{Backend, fault, now_ms};
+use bailiff_database::{fault, now_ms};
 use bailiff_proto::channel::GrpcChannel;
 use bailiff_proto::membership as mpb;
 use bailiff_proto::membership::rooms_client::RoomsClient;
@@ -31,9 +31,6 @@ const STALE_CLAIM: Duration = Duration::from_secs(30);
 
 /// How long a request waits for another's claim before giving up with 503.
 const WAIT_LIMIT: Duration = Duration::from_secs(40);
-
-/// Batches in flight at once towards membership-svc on PostgreSQL deployments.
-const BATCH_WORKERS: usize = 4;
 
 /// Cached user → notice room mappings per process.
 const ROOM_CACHE_CAPACITY: u64 = 200_000;
@@ -82,17 +79,13 @@ fn gave_up() -> MatrixError {
 
 impl NoticesService {
     pub fn new(config: Arc<Config>, store: NoticeStore, membership: GrpcChannel) -> Self {
-        let workers = match store.backend() {
-            Backend::Sqlite => 1,
-            Backend::Postgres => BATCH_WORKERS,
-        };
         let system_user = config.server_notices_user_id();
         let rooms = RoomsClient::new(Transport(membership));
         Self {
             inner: Arc::new(Inner {
                 config,
                 store,
-                batcher: Batcher::start(rooms.clone(), workers),
+                batcher: Batcher::start(rooms.clone()),
                 rooms,
                 system_user,
                 cache: moka::sync::Cache::new(ROOM_CACHE_CAPACITY),

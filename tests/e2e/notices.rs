@@ -742,3 +742,22 @@ e2e!(
         assert_eq!(member["content"]["membership"], "join");
     }
 );
+
+e2e!(
+    a_user_refused_as_unknown_gets_notices_once_registered,
+    |app: TestApp| async move {
+        let admin = app.register_user("lateadmin", true).await;
+        let body = json!({"user_id": app.user_id("latecomer"), "content": message("hi")});
+        assert_error(
+            &notice(&app, &admin.access_token, &body).await,
+            404,
+            "M_NOT_FOUND",
+            Some("User not found"),
+        );
+        // The refusal is not remembered: registration makes the user a target at once.
+        app.register_user("latecomer", false).await;
+        let first = event_id(notice(&app, &admin.access_token, &body).await);
+        let second = event_id(notice(&app, &admin.access_token, &body).await);
+        assert_ne!(first, second);
+    }
+);

@@ -8,14 +8,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use bailiff_proto::accounts::GetUserRequest;
 use bailiff_proto::notices::notices_client::NoticesClient;
 use bailiff_proto::notices::{GetTransactionRequest, SendNoticeRequest, TransactionKey};
 use matrix_status::{MatrixError, errcode};
 use serde_json::{Value, json};
 
 use crate::auth::{AdminUser, AuthedUser};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams, ids};
 use crate::grpc::{Transport, transport};
 use crate::state::AppState;
@@ -97,20 +96,7 @@ async fn validate(state: &AppState, body: JsonBody) -> ApiResult<SendNoticeReque
             MatrixError::invalid_param("Server notices can only be sent to local users").into(),
         );
     }
-    let exists = state
-        .accounts()
-        .get_user(GetUserRequest {
-            user_id: user_id.to_string(),
-        })
-        .await;
-    if let Err(status) = exists {
-        let error = ApiError::from(status);
-        return Err(if error.0.errcode == errcode::NOT_FOUND {
-            MatrixError::not_found("User not found").into()
-        } else {
-            error
-        });
-    }
+    state.known_users.require(state, user_id.as_str()).await?;
     let Some(Value::Object(content)) = body.get("content") else {
         return Err(MatrixError::bad_json("content must be a JSON object").into());
     };

@@ -1,0 +1,53 @@
+//! Local users known to exist. Accounts are never deleted (deactivation keeps the row),
+//! so "this user exists" stays true once accounts-svc has said it, and checks that only
+//! need existence (the target of a server notice) can skip the call after the first.
+//! Only positive answers are kept: a user registered a moment after a refusal must be
+//! found at once.
+
+use bailiff_proto::accounts::GetUserRequest;
+use matrix_status::{MatrixError, errcode};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Users remembered per gateway; beyond this the least recently used are asked again.
+const CAPACITY: u64 = 100_000;
+
+/// The set; cheap to clone.
+#[derive(Clone)]
+pub struct KnownUsers(moka::sync::Cache<String, ()>);
+
+impl Default for KnownUsers {
+    fn default() -> Self {
+        Self(moka::sync::Cache::new(CAPACITY))
+    }
+}
+
+impl KnownUsers {
+    /// `404 M_NOT_FOUND "User not found"` unless `user_id` (a local user) exists.
+    pub async fn require(&self, state: &AppState, user_id: &str) -> Result<(), ApiError> {
+        if self.0.contains_key(user_id) {
+            return Ok(());
+        }
+        let answer = state
+            .accounts()
+            .get_user(GetUserRequest {
+                user_id: user_id.to_owned(),
+            })
+            .await;
+        match answer {
+            Ok(_) => {
+                self.0.insert(user_id.to_owned(), ());
+                Ok(())
+            }
+            Err(status) => {
+                let error = ApiError::from(status);
+                Err(if error.0.errcode == errcode::NOT_FOUND {
+                    MatrixError::not_found("User not found").into()
+                } else {
+                    error
+                })
+            }
+        }
+    }
+}
