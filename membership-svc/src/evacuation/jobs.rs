@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use crate::store::{Prior, placeholders, row_placeholders, rows_per_statement};
+use crate::store::{Prior, ROWS_PER_STATEMENT, keys_per_statement, placeholders, row_placeholders};
 
 /// Job states.
 pub const QUEUED: &str = "queued";
@@ -108,11 +108,11 @@ pub async fn insert_chunks(
 ) -> Result<(), sqlx::Error> {
     const WIDTH: usize = 6;
     let rows: Vec<(i64, &[String])> = (0i64..).zip(chunks.iter().copied()).collect();
-    for batch in rows.chunks(rows_per_statement(conn)) {
+    for batch in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO membership_evac_chunks (job_id, chunk, state, size, items, enqueued_ts) \
              VALUES {}",
-            row_placeholders(batch.len(), WIDTH)
+            row_placeholders(conn, batch.len(), WIDTH)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (chunk, items) in batch {
@@ -273,7 +273,7 @@ pub async fn trace_contexts(
     job_ids: &[&str],
 ) -> Result<HashMap<String, String>, sqlx::Error> {
     let mut found = HashMap::new();
-    for batch in job_ids.chunks(rows_per_statement(conn)) {
+    for batch in job_ids.chunks(keys_per_statement(conn)) {
         let sql = format!(
             "SELECT job_id, trace_context FROM membership_evac_jobs WHERE job_id IN ({})",
             placeholders(1, batch.len())
@@ -303,7 +303,7 @@ pub async fn joined_member_events(
     users: &[String],
 ) -> Result<HashMap<String, Prior>, sqlx::Error> {
     let mut found = HashMap::with_capacity(users.len());
-    for batch in users.chunks(rows_per_statement(conn) * 4) {
+    for batch in users.chunks(keys_per_statement(conn)) {
         let sql = format!(
             "SELECT user_id, event_id, content, sender FROM membership_members \
              WHERE room_id = $1 AND membership = 'join' AND user_id IN ({})",

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use super::{allocate, placeholders, row_placeholders, rows_per_statement};
+use super::{ROWS_PER_STATEMENT, allocate, keys_per_statement, placeholders, row_placeholders};
 use crate::ids;
 
 /// Columns of an [`EventRow`], prefixed with the `e` alias.
@@ -117,7 +117,7 @@ pub type PriorState = HashMap<(String, String), Prior>;
 
 /// Appends `events` to `room_id` in the caller's transaction (which must come from
 /// [`super::Store::begin_write`]): one position range, one multi-row insert per
-/// [`rows_per_statement`] events, current state and memberships upserted set-wise.
+/// [`ROWS_PER_STATEMENT`] events, current state and memberships upserted set-wise.
 /// Returns the stored events in order.
 pub async fn append_events(
     conn: &mut AnyConnection,
@@ -307,7 +307,7 @@ pub async fn load_prior_state(
     }
     let mut prior = HashMap::new();
     for (event_type, keys) in keys_by_type {
-        for chunk in keys.chunks(rows_per_statement(conn) * 4) {
+        for chunk in keys.chunks(keys_per_statement(conn)) {
             let sql = format!(
                 "SELECT e.state_key, e.event_id, e.content, e.sender \
                  FROM membership_current_state cs \
@@ -339,11 +339,11 @@ pub async fn load_prior_state(
 
 async fn insert_event_rows(conn: &mut AnyConnection, rows: &[EventRow]) -> Result<(), sqlx::Error> {
     const WIDTH: usize = 11;
-    for chunk in rows.chunks(rows_per_statement(conn)) {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO membership_events (stream_pos, event_id, room_id, type, state_key, \
              sender, content, origin_server_ts, unsigned, device_id, txn_id) VALUES {}",
-            row_placeholders(chunk.len(), WIDTH)
+            row_placeholders(conn, chunk.len(), WIDTH)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for row in chunk {
@@ -371,12 +371,12 @@ async fn upsert_current_state(
     indexes: &[usize],
 ) -> Result<(), sqlx::Error> {
     const WIDTH: usize = 5;
-    for chunk in indexes.chunks(rows_per_statement(conn)) {
+    for chunk in indexes.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO membership_current_state (room_id, type, state_key, event_id, stream_pos) \
              VALUES {} ON CONFLICT (room_id, type, state_key) DO UPDATE SET \
              event_id = excluded.event_id, stream_pos = excluded.stream_pos",
-            row_placeholders(chunk.len(), WIDTH)
+            row_placeholders(conn, chunk.len(), WIDTH)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for i in chunk {
@@ -399,14 +399,14 @@ async fn upsert_members(
     members: &[(usize, Option<String>)],
 ) -> Result<(), sqlx::Error> {
     const WIDTH: usize = 8;
-    for chunk in members.chunks(rows_per_statement(conn)) {
+    for chunk in members.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO membership_members (room_id, user_id, membership, prev_membership, \
              event_id, stream_pos, sender, content) VALUES {} \
              ON CONFLICT (room_id, user_id) DO UPDATE SET membership = excluded.membership, \
              prev_membership = excluded.prev_membership, event_id = excluded.event_id, \
              stream_pos = excluded.stream_pos, sender = excluded.sender, content = excluded.content",
-            row_placeholders(chunk.len(), WIDTH)
+            row_placeholders(conn, chunk.len(), WIDTH)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (i, prev) in chunk {
@@ -517,7 +517,7 @@ pub async fn current_state_event(
 }
 
 /// The content of one current state event (`event_type`, `state_key`) in each of
-/// `room_ids` that has it, by room: one query per [`rows_per_statement`] rooms.
+/// `room_ids` that has it, by room: one query per [`keys_per_statement`] rooms.
 pub async fn current_state_contents(
     conn: &mut AnyConnection,
     room_ids: &[&str],
@@ -525,7 +525,7 @@ pub async fn current_state_contents(
     state_key: &str,
 ) -> Result<HashMap<String, String>, sqlx::Error> {
     let mut found = HashMap::new();
-    for chunk in room_ids.chunks(rows_per_statement(conn)) {
+    for chunk in room_ids.chunks(keys_per_statement(conn)) {
         let sql = format!(
             "SELECT cs.room_id, e.content FROM membership_current_state cs \
              JOIN membership_events e ON e.stream_pos = cs.stream_pos \

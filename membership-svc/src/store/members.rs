@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use super::{placeholders, rows_per_statement};
+use super::{keys_per_statement, placeholders};
 
 use super::events::{
     NewEvent, PriorState, append_events, append_events_over, membership_of_content,
@@ -123,7 +123,7 @@ pub async fn membership_of(
 }
 
 /// The current membership of each of `user_ids` in each of `room_ids` that has one, by
-/// (room, user): one query per [`rows_per_statement`] rooms instead of one per pair.
+/// (room, user): one query per [`keys_per_statement`] rooms instead of one per pair.
 pub async fn memberships_in(
     conn: &mut AnyConnection,
     room_ids: &[&str],
@@ -133,7 +133,7 @@ pub async fn memberships_in(
     if user_ids.is_empty() {
         return Ok(found);
     }
-    for chunk in room_ids.chunks(rows_per_statement(conn)) {
+    for chunk in room_ids.chunks(keys_per_statement(conn)) {
         let sql = format!(
             "SELECT room_id, user_id, membership FROM membership_members \
              WHERE room_id IN ({}) AND user_id IN ({})",

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use super::{placeholders, rows_per_statement};
+use super::{keys_per_statement, placeholders};
 
 /// A room.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -64,13 +64,13 @@ pub async fn find_server_notice_room(
     .await
 }
 
-/// Which of `room_ids` exist: one query per [`rows_per_statement`] rooms.
+/// Which of `room_ids` exist: one query per [`keys_per_statement`] rooms.
 pub async fn existing_rooms(
     conn: &mut AnyConnection,
     room_ids: &[&str],
 ) -> Result<HashSet<String>, sqlx::Error> {
     let mut found = HashSet::new();
-    for chunk in room_ids.chunks(rows_per_statement(conn)) {
+    for chunk in room_ids.chunks(keys_per_statement(conn)) {
         let sql = format!(
             "SELECT room_id FROM membership_rooms WHERE room_id IN ({})",
             placeholders(1, chunk.len())
