@@ -12,9 +12,11 @@
 //! `cargo test --test faults`; needs `initdb`, `pg_ctl` (PATH, `/usr/local/bin` or
 //! `/usr/lib/postgresql/*/bin`) and `redis-server` on PATH.
 
+#[path = "support/roles.rs"]
+mod roles;
+
 use std::collections::HashMap;
 use std::fs::File;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,6 +25,8 @@ use bailiff_database::Database;
 use membership_svc::store::{self, NewEvent, RoomRow};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+use roles::{GatewayClient, RoleProcess, free_port};
 
 const SERVER_NAME: &str = "faults.test";
 const SECRET: &str = "fault-secret";
@@ -33,13 +37,6 @@ const TEST_BUDGET: Duration = Duration::from_secs(120);
 
 /// The tests start several servers each; running them together would only slow all.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
-}
 
 fn is_root() -> bool {
     Command::new("id")
@@ -239,58 +236,15 @@ fn wait_until(what: &str, budget: Duration, mut ready: impl FnMut() -> bool) {
     }
 }
 
-/// One `bailiff serve --role …` process, SIGKILLed on drop.
-struct Process {
-    name: String,
-    child: Child,
-    internal: u16,
-    log: PathBuf,
-}
-
-impl Process {
-    /// SIGTERM, then waits up to `limit` for a clean exit.
-    fn terminate(&mut self, limit: Duration) -> std::process::ExitStatus {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap_or_else(|e| panic!("kill: {e}"));
-        assert!(status.success(), "kill -TERM failed");
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} did not exit after SIGTERM",
-                self.name
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 /// The whole deployment of one test.
 struct Cluster {
     root: tempfile::TempDir,
     pg: Postgres,
     redis: Redis,
-    http: reqwest::Client,
-    base_url: String,
+    gateway: GatewayClient,
     /// gRPC address of the second membership process, the one faults hit.
     membership_b: String,
-    processes: Vec<Process>,
+    processes: Vec<RoleProcess>,
 }
 
 impl Cluster {
@@ -319,12 +273,7 @@ impl Cluster {
         std::fs::write(&config_path, config.to_string()).unwrap_or_else(|e| panic!("config: {e}"));
 
         let mut cluster = Self {
-            http: reqwest::Client::builder()
-                .no_proxy()
-                .timeout(Duration::from_secs(60))
-                .build()
-                .unwrap_or_else(|e| panic!("client: {e}")),
-            base_url: format!("http://127.0.0.1:{}", ports["http"]),
+            gateway: GatewayClient::new(format!("http://127.0.0.1:{}", ports["http"]), SECRET),
             membership_b: format!("http://127.0.0.1:{}", ports["membership_b"]),
             processes: Vec::new(),
             root,
@@ -353,50 +302,21 @@ impl Cluster {
             cluster.spawn(name, role, &config_path, &env);
         }
         for process in &cluster.processes {
-            let url = format!("http://127.0.0.1:{}/livez", process.internal);
-            let deadline = Instant::now() + Duration::from_secs(30);
-            loop {
-                if matches!(cluster.http.get(&url).send().await, Ok(r) if r.status().is_success()) {
-                    break;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "{} did not start; log:\n{}",
-                    process.name,
-                    tail(&process.log)
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            process.wait_until_up(&cluster.gateway.http, "/livez").await;
         }
         cluster
     }
 
     fn spawn(&mut self, name: &str, role: &str, config: &Path, env: &[(&str, &str)]) {
-        let internal = free_port();
-        let log = self.root.path().join(format!("{name}.log"));
-        let file = File::create(&log).unwrap_or_else(|e| panic!("log: {e}"));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_bailiff"));
-        command
-            .args(["serve", "--role", role, "--config"])
-            .arg(config)
-            .env("BAILIFF_LISTEN__INTERNAL", format!("127.0.0.1:{internal}"))
-            .stdout(file.try_clone().unwrap_or_else(|e| panic!("log: {e}")))
-            .stderr(file);
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawning {name}: {e}"));
-        self.processes.push(Process {
-            name: name.to_owned(),
-            child,
-            internal,
-            log,
-        });
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let process = RoleProcess::spawn(name, role, Some(config), &env, self.root.path());
+        self.processes.push(process);
     }
 
-    fn process(&mut self, name: &str) -> &mut Process {
+    fn process(&mut self, name: &str) -> &mut RoleProcess {
         self.processes
             .iter_mut()
             .find(|p| p.name == name)
@@ -407,7 +327,7 @@ impl Cluster {
     fn logs(&self) -> String {
         self.processes
             .iter()
-            .map(|p| format!("--- {} ---\n{}", p.name, tail(&p.log)))
+            .map(|p| format!("--- {} ---\n{}", p.name, p.log_tail()))
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -419,53 +339,12 @@ impl Cluster {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base_url));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        match request.send().await {
-            Ok(response) => {
-                let status = response.status();
-                let bytes = response.bytes().await.unwrap_or_default();
-                (
-                    status,
-                    serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-                )
-            }
-            Err(error) => panic!("{path}: {error}\n{}", self.logs()),
-        }
+        self.gateway.call(method, path, token, body).await
     }
 
     /// Registers an admin through the shared-secret flow; returns its access token.
     async fn admin_token(&self) -> String {
-        let (_, nonce) = self
-            .call(
-                reqwest::Method::GET,
-                "/_synapse/admin/v1/register",
-                None,
-                None,
-            )
-            .await;
-        let nonce = nonce["nonce"]
-            .as_str()
-            .unwrap_or_else(|| panic!("nonce: {nonce}"))
-            .to_owned();
-        let mac = gateway::registration_mac(SECRET, &nonce, "admin", "admin-password", true, None);
-        let (status, body) = self
-            .call(
-                reqwest::Method::POST,
-                "/_synapse/admin/v1/register",
-                None,
-                Some(json!({"nonce": nonce, "username": "admin", "password": "admin-password", "admin": true, "mac": mac})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "register: {body}");
-        body["access_token"].as_str().unwrap_or_default().to_owned()
+        self.gateway.register("admin", true).await.1
     }
 
     async fn database(&self) -> Database {
@@ -653,16 +532,6 @@ impl Cluster {
     }
 }
 
-fn tail_all(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
-fn tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(30)..].join("\n")
-}
-
 async fn bounded(test: impl std::future::Future<Output = ()>) {
     let _turn = ONE_AT_A_TIME.lock().await;
     tokio::time::timeout(TEST_BUDGET, test)
@@ -686,9 +555,10 @@ async fn a_killed_membership_process_loses_nothing() {
         // The surviving process counted the chunks it applied …
         let metrics_url = format!(
             "http://127.0.0.1:{}/metrics",
-            cluster.process("membership-a").internal
+            cluster.process("membership-a").internal_port
         );
         let metrics = cluster
+            .gateway
             .http
             .get(&metrics_url)
             .send()
@@ -727,7 +597,10 @@ async fn a_redis_restart_mid_job_loses_nothing() {
             .assert_exactly_once(&token, &job_id, &room_id, &users)
             .await;
         let reset_reported = ["membership-a", "membership-b"].into_iter().any(|name| {
-            tail_all(&cluster.process(name).log).contains("re-queueing unfinished jobs")
+            cluster
+                .process(name)
+                .log_text()
+                .contains("re-queueing unfinished jobs")
         });
         assert!(
             reset_reported,
@@ -806,7 +679,8 @@ async fn a_sigterm_to_a_worker_mid_job_drains_and_hands_over() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let status = cluster
             .process("membership-b")
-            .terminate(Duration::from_secs(20));
+            .terminate(Duration::from_secs(20))
+            .await;
         assert!(status.success(), "membership-b exited with {status}");
 
         let mut answered = 0;

@@ -3,6 +3,8 @@
 
 mod cluster;
 mod otlp;
+#[path = "../support/roles.rs"]
+mod roles;
 
 use std::time::Duration;
 
@@ -84,7 +86,10 @@ async fn sigterm_drains_in_flight_requests() {
         .pool_max_idle_per_host(0)
         .build()
         .expect("client");
-    let url = format!("{}/_synapse/admin/v1/server_version", cluster.base_url);
+    let url = format!(
+        "{}/_synapse/admin/v1/server_version",
+        cluster.gateway.base_url
+    );
     let mut burst = Vec::new();
     for i in 0..400 {
         let client = client.clone();
@@ -97,7 +102,7 @@ async fn sigterm_drains_in_flight_requests() {
         }));
     }
     tokio::time::sleep(Duration::from_millis(150)).await;
-    cluster.terminate("gateway").await;
+    cluster.terminate("gateway");
     let mut answered = 0;
     for request in burst {
         match request.await.expect("task") {
@@ -166,7 +171,7 @@ async fn an_evacuation_is_one_trace_across_processes() {
     // Stopping the processes flushes their exporters.
     let names: Vec<String> = cluster.processes.keys().cloned().collect();
     for name in &names {
-        cluster.terminate(name).await;
+        cluster.terminate(name);
     }
     for name in &names {
         cluster.wait_exit(name, Duration::from_secs(20)).await;
@@ -234,7 +239,7 @@ async fn json_logs_carry_trace_ids_and_no_secrets() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log_path = dir.path().join("bailiff.log");
     let log = std::fs::File::create(&log_path).expect("log file");
-    let (http, internal) = (cluster::free_port(), cluster::free_port());
+    let (http, internal) = (roles::free_port(), roles::free_port());
     let secret = "log-test-shared-secret";
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bailiff"))
         .arg("serve")
