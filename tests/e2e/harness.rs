@@ -433,3 +433,33 @@ pub fn python() -> std::path::PathBuf {
     );
     path
 }
+
+/// `tests/e2e/clients/<name>`, as an argument for [`run_python`].
+pub fn client_script(name: &str) -> String {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e/clients")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Runs [`python`] with `args`, bypassing any proxy for the loopback gateway; panics with
+/// its output unless it exits successfully. Returns its standard output.
+pub async fn run_python(args: &[&str]) -> String {
+    let output = tokio::process::Command::new(python())
+        .args(args)
+        .env("NO_PROXY", "*")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("running python {args:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "python {args:?} failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
+    stdout
+}

@@ -2,32 +2,9 @@
 //! the admin. They need the Python environment made by `scripts/python-env.sh` (or
 //! `$BAILIFF_PYTHON`); without it these tests fail.
 
-use std::path::PathBuf;
-
 use serde_json::{Value, json};
-use tokio::process::Command;
 
 use crate::harness::*;
-
-/// Runs Python with `args`; panics with its output unless it succeeds. Returns stdout.
-async fn run_python(args: &[&str]) -> String {
-    let output = Command::new(python())
-        .args(args)
-        .env("NO_PROXY", "*")
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("running python {args:?}: {e}"));
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "python {args:?} failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        output.status
-    );
-    stdout
-}
 
 fn system_user() -> String {
     format!("@_server:{SERVER_NAME}")
@@ -52,10 +29,8 @@ e2e!(
             )
             .await,
         );
-        let script =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/clients/notices_nio.py");
         let out = run_python(&[
-            &script.to_string_lossy(),
+            &client_script("notices_nio.py"),
             &app.base_url,
             &target.user_id,
             &target.password,

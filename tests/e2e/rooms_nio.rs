@@ -3,10 +3,6 @@
 //! /sync and /messages. Needs the Python environment of `scripts/python-env.sh` (or
 //! `$BAILIFF_PYTHON`).
 
-use std::path::PathBuf;
-
-use tokio::process::Command;
-
 use crate::harness::*;
 
 e2e!(
@@ -14,30 +10,15 @@ e2e!(
     |app: TestApp| async move {
         let alice = app.register_user("nioalice", false).await;
         let bob = app.register_user("niobob", false).await;
-        let script =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/clients/nio_rooms.py");
-        let output = Command::new(python())
-            .arg(script)
-            .args([
-                &app.base_url,
-                &alice.user_id,
-                &alice.password,
-                &bob.user_id,
-                &bob.password,
-            ])
-            .env("NO_PROXY", "*")
-            .env_remove("HTTP_PROXY")
-            .env_remove("http_proxy")
-            .output()
-            .await
-            .unwrap_or_else(|e| panic!("running nio_rooms.py: {e}"));
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            output.status.success(),
-            "nio_rooms.py failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
-            output.status
-        );
+        let stdout = run_python(&[
+            &client_script("nio_rooms.py"),
+            &app.base_url,
+            &alice.user_id,
+            &alice.password,
+            &bob.user_id,
+            &bob.password,
+        ])
+        .await;
         let result: serde_json::Value =
             serde_json::from_str(stdout.lines().last().unwrap_or_default())
                 .unwrap_or_else(|e| panic!("nio_rooms.py printed no JSON ({e}): {stdout}"));

@@ -2,48 +2,18 @@
 //! `register_new_matrix_user`. They need the Python environment made by
 //! `scripts/python-env.sh` (or `$BAILIFF_PYTHON`); without it these tests fail.
 
-use std::path::PathBuf;
-
-use tokio::process::Command;
-
 use crate::harness::*;
-
-fn script(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/e2e/clients")
-        .join(name)
-}
-
-/// Runs a client script; panics with its output unless it exits successfully. Returns
-/// its standard output.
-async fn run(name: &str, args: &[&str]) -> String {
-    let output = Command::new(python())
-        .arg(script(name))
-        .args(args)
-        .env("NO_PROXY", "*")
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("running {name}: {e}"));
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "{name} failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        output.status
-    );
-    stdout
-}
 
 e2e!(
     matrix_nio_logs_in_whoami_and_out,
     |app: TestApp| async move {
         let user = app.register_user("niouser", false).await;
-        let out = run(
-            "nio_login.py",
-            &[&app.base_url, &user.user_id, &user.password],
-        )
+        let out = run_python(&[
+            &client_script("nio_login.py"),
+            &app.base_url,
+            &user.user_id,
+            &user.password,
+        ])
         .await;
         let result: serde_json::Value =
             serde_json::from_str(out.lines().last().unwrap_or_default())
@@ -63,10 +33,13 @@ e2e!(
     synapse_register_new_matrix_user,
     |app: TestApp| async move {
         let secret = app.secret.clone().unwrap_or_default();
-        run(
-            "synapse_register.py",
-            &[&app.base_url, &secret, "synapseuser", "synapse-pass"],
-        )
+        run_python(&[
+            &client_script("synapse_register.py"),
+            &app.base_url,
+            &secret,
+            "synapseuser",
+            "synapse-pass",
+        ])
         .await;
         let (status, body) = app.login("synapseuser", "synapse-pass").await;
         assert_eq!(status.as_u16(), 200, "{body}");
