@@ -3,9 +3,9 @@
 //!
 //! Staleness stays within whois's one-second promise: entries live
 //! `auth.whois_cache_ms` (250 ms by default), this replica drops a user's entry as soon as
-//! it has flushed that user's sightings, and everything that changes a user's devices
-//! (logout, logout/all, password reset, deactivation) drops it through the same paths that
-//! drop the user's cached tokens. A generation counter stops an answer fetched before an
+//! it has flushed that user's sightings, and every change gateways are told about
+//! (logout, logout/all, password reset, admin changes) drops it through the same paths
+//! that drop the user's cached tokens. A generation counter stops an answer fetched before an
 //! invalidation from being cached after it.
 
 use std::sync::Arc;
