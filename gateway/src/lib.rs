@@ -23,6 +23,7 @@ pub mod cors;
 pub mod drain;
 pub mod error;
 pub mod extract;
+pub mod generation;
 pub mod grpc;
 pub mod known_users;
 pub mod mac;

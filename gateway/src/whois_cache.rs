@@ -5,20 +5,20 @@
 //! `auth.whois_cache_ms` (250 ms by default), this replica drops a user's entry as soon as
 //! it has flushed that user's sightings, and every change gateways are told about
 //! (logout, logout/all, password reset, admin changes) drops it through the same paths
-//! that drop the user's cached tokens. A generation counter stops an answer fetched before an
-//! invalidation from being cached after it.
+//! that drop the user's cached tokens. A [`Generation`] stops an answer fetched before
+//! an invalidation from being cached after it.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+
+use crate::generation::Generation;
 
 /// Rendered `200` bodies by target user ID; cheap to clone.
 #[derive(Clone)]
 pub struct WhoisCache {
     answers: Option<moka::sync::Cache<String, Bytes>>,
-    generation: Arc<AtomicU64>,
+    generation: Generation,
 }
 
 /// Users whose answers a cache of this size may hold; beyond it the least used go.
@@ -35,7 +35,7 @@ impl WhoisCache {
         });
         Self {
             answers,
-            generation: Arc::default(),
+            generation: Generation::default(),
         }
     }
 
@@ -45,7 +45,7 @@ impl WhoisCache {
 
     /// Read before looking the user up; pass to [`WhoisCache::insert_if_current`].
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
+        self.generation.current()
     }
 
     /// Caches an answer unless an invalidation happened since `generation` was read.
@@ -53,19 +53,16 @@ impl WhoisCache {
         let Some(answers) = &self.answers else {
             return;
         };
-        if self.generation() != generation {
-            return;
-        }
-        answers.insert(user_id.to_owned(), body);
-        if self.generation() != generation {
-            // An invalidation raced with the insert: it may have missed this entry.
-            answers.invalidate(user_id);
-        }
+        self.generation.insert_if_current(
+            generation,
+            || answers.insert(user_id.to_owned(), body),
+            || answers.invalidate(user_id),
+        );
     }
 
     /// Drops one user's answer (new sightings, or their devices changed).
     pub fn invalidate_user(&self, user_id: &str) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.generation.bump();
         if let Some(answers) = &self.answers {
             answers.invalidate(user_id);
         }
@@ -73,7 +70,7 @@ impl WhoisCache {
 
     /// Drops everything (the bus may have lost messages).
     pub fn invalidate_all(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.generation.bump();
         if let Some(answers) = &self.answers {
             answers.invalidate_all();
         }

@@ -9,10 +9,11 @@
 //! revocation from being cached after it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
+
+use crate::generation::Generation;
 
 /// Who a valid token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +44,7 @@ pub fn hash_token(token: &str) -> TokenHash {
 pub struct TokenCache {
     valid: moka::sync::Cache<TokenHash, Arc<Identity>>,
     unknown: moka::sync::Cache<TokenHash, ()>,
-    generation: Arc<AtomicU64>,
+    generation: Generation,
 }
 
 impl TokenCache {
@@ -59,7 +60,7 @@ impl TokenCache {
                 .max_capacity((capacity / 10).max(1))
                 .time_to_live(ttl)
                 .build(),
-            generation: Arc::default(),
+            generation: Generation::default(),
         }
     }
 
@@ -72,32 +73,27 @@ impl TokenCache {
 
     /// Read before asking accounts-svc; pass to [`TokenCache::insert_if_current`].
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
+        self.generation.current()
     }
 
     /// Caches an answer unless an invalidation happened since `generation` was read.
     pub fn insert_if_current(&self, hash: TokenHash, entry: Entry, generation: u64) {
-        if self.generation() != generation {
-            return;
-        }
-        match entry {
-            Entry::Valid(identity) => self.valid.insert(hash, identity),
-            Entry::Unknown => self.unknown.insert(hash, ()),
-        }
-        if self.generation() != generation {
-            // An invalidation raced with the insert: it may have missed this entry.
-            self.valid.invalidate(&hash);
-            self.unknown.invalidate(&hash);
-        }
-    }
-
-    fn bump(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.generation.insert_if_current(
+            generation,
+            || match entry {
+                Entry::Valid(identity) => self.valid.insert(hash, identity),
+                Entry::Unknown => self.unknown.insert(hash, ()),
+            },
+            || {
+                self.valid.invalidate(&hash);
+                self.unknown.invalidate(&hash);
+            },
+        );
     }
 
     /// Drops every entry of `user_id` (its tokens or admin flag changed).
     pub fn invalidate_user(&self, user_id: &str) {
-        self.bump();
+        self.generation.bump();
         let user_id = user_id.to_owned();
         let registered = self
             .valid
@@ -109,14 +105,14 @@ impl TokenCache {
 
     /// Drops one token.
     pub fn invalidate_token(&self, hash: &TokenHash) {
-        self.bump();
+        self.generation.bump();
         self.valid.invalidate(hash);
         self.unknown.invalidate(hash);
     }
 
     /// Drops everything (the bus may have lost messages).
     pub fn invalidate_all(&self) {
-        self.bump();
+        self.generation.bump();
         self.valid.invalidate_all();
         self.unknown.invalidate_all();
     }
