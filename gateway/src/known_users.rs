@@ -1,6 +1,7 @@
 //! Local users known to exist. Accounts are never deleted (deactivation keeps the row),
 //! so "this user exists" stays true once accounts-svc has said it, and checks that only
-//! need existence (the target of a server notice) can skip the call after the first.
+//! need existence (the target of a server notice or of a password reset) can skip the
+//! call after the first.
 //! Only positive answers are kept: a user registered a moment after a refusal must be
 //! found at once.
 
@@ -24,8 +25,14 @@ impl Default for KnownUsers {
 }
 
 impl KnownUsers {
-    /// `404 M_NOT_FOUND "User not found"` unless `user_id` (a local user) exists.
-    pub async fn require(&self, state: &AppState, user_id: &str) -> Result<(), ApiError> {
+    /// `Ok` when `user_id` (a local user) exists; `unknown()` when accounts-svc does not
+    /// know it (each endpoint words that refusal its own way); any other failure as is.
+    pub async fn require(
+        &self,
+        state: &AppState,
+        user_id: &str,
+        unknown: impl FnOnce() -> MatrixError,
+    ) -> Result<(), ApiError> {
         if self.0.contains_key(user_id) {
             return Ok(());
         }
@@ -43,7 +50,7 @@ impl KnownUsers {
             Err(status) => {
                 let error = ApiError::from(status);
                 Err(if error.0.errcode == errcode::NOT_FOUND {
-                    MatrixError::not_found("User not found").into()
+                    unknown().into()
                 } else {
                     error
                 })

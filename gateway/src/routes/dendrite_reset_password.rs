@@ -4,12 +4,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use bailiff_proto::accounts::{GetUserRequest, ResetPasswordRequest};
+use bailiff_proto::accounts::ResetPasswordRequest;
 use matrix_status::{MatrixError, errcode};
 use serde_json::{Value, json};
 
 use crate::auth::AdminUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams, ids};
 use crate::state::AppState;
 
@@ -28,20 +28,12 @@ pub async fn post(
             MatrixError::invalid_param("Can not reset the password of a remote user").into(),
         );
     }
-    let exists = state
-        .accounts()
-        .get_user(GetUserRequest {
-            user_id: target.to_string(),
+    state
+        .known_users
+        .require(&state, target.as_str(), || {
+            MatrixError::not_found("User does not exist")
         })
-        .await;
-    if let Err(status) = exists {
-        let error = ApiError::from(status);
-        return Err(if error.0.errcode == errcode::NOT_FOUND {
-            MatrixError::not_found("User does not exist").into()
-        } else {
-            error
-        });
-    }
+        .await?;
 
     let body = body.object()?;
     let logout_devices = body.bool_or("logout_devices", false)?;

@@ -96,7 +96,12 @@ async fn validate(state: &AppState, body: JsonBody) -> ApiResult<SendNoticeReque
             MatrixError::invalid_param("Server notices can only be sent to local users").into(),
         );
     }
-    state.known_users.require(state, user_id.as_str()).await?;
+    state
+        .known_users
+        .require(state, user_id.as_str(), || {
+            MatrixError::not_found("User not found")
+        })
+        .await?;
     let Some(Value::Object(content)) = body.get("content") else {
         return Err(MatrixError::bad_json("content must be a JSON object").into());
     };

@@ -3,17 +3,17 @@
 
 use axum::Json;
 use axum::extract::State;
-use bailiff_proto::accounts::{GetUserRequest, ResetPasswordRequest};
-use matrix_status::{MatrixError, errcode};
+use bailiff_proto::accounts::ResetPasswordRequest;
+use matrix_status::MatrixError;
 use serde_json::{Value, json};
 
 use crate::auth::AdminUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams, ids};
 use crate::state::AppState;
 
-fn unknown_user() -> ApiError {
-    MatrixError::not_found("Unknown user").into()
+fn unknown_user() -> MatrixError {
+    MatrixError::not_found("Unknown user")
 }
 
 pub async fn post(
@@ -27,22 +27,12 @@ pub async fn post(
     let new_password = body.required_str("new_password")?.to_owned();
     let logout_devices = body.bool_or("logout_devices", true)?;
     if !ids::is_local(&target, state.server_name()) {
-        return Err(unknown_user());
+        return Err(unknown_user().into());
     }
-    let exists = state
-        .accounts()
-        .get_user(GetUserRequest {
-            user_id: target.to_string(),
-        })
-        .await;
-    if let Err(status) = exists {
-        let error = ApiError::from(status);
-        return Err(if error.0.errcode == errcode::NOT_FOUND {
-            unknown_user()
-        } else {
-            error
-        });
-    }
+    state
+        .known_users
+        .require(&state, target.as_str(), unknown_user)
+        .await?;
     let keep_device_id = (admin.user_id == target.as_str()).then(|| admin.device_id.clone());
     state
         .accounts()
