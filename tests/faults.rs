@@ -332,16 +332,6 @@ impl Cluster {
             .join("\n")
     }
 
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        self.gateway.call(method, path, token, body).await
-    }
-
     /// Registers an admin through the shared-secret flow; returns its access token.
     async fn admin_token(&self) -> String {
         self.gateway.register("admin", true).await.1
@@ -402,6 +392,7 @@ impl Cluster {
     /// Starts the evacuation asynchronously; returns the job ID.
     async fn evacuate(&self, token: &str, room_id: &str) -> String {
         let (status, body) = self
+            .gateway
             .call(
                 reqwest::Method::POST,
                 &format!("/_dendrite/admin/evacuateRoom/{room_id}?async=true"),
@@ -415,13 +406,14 @@ impl Cluster {
     }
 
     async fn job(&self, token: &str, job_id: &str) -> (StatusCode, Value) {
-        self.call(
-            reqwest::Method::GET,
-            &format!("/_dendrite/admin/jobs/{job_id}"),
-            Some(token),
-            None,
-        )
-        .await
+        self.gateway
+            .call(
+                reqwest::Method::GET,
+                &format!("/_dendrite/admin/jobs/{job_id}"),
+                Some(token),
+                None,
+            )
+            .await
     }
 
     /// Waits until some of the job is done but not all of it.

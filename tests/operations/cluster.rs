@@ -5,11 +5,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bailiff_database::testing::TestDatabase;
-use reqwest::Method;
-use serde_json::Value;
-
 use crate::roles::{GatewayClient, RoleProcess, free_port};
+use bailiff_database::testing::TestDatabase;
 
 /// Four roles (and optionally a second membership worker) as separate processes.
 pub struct Cluster {
@@ -101,22 +98,5 @@ impl Cluster {
     pub async fn wait_exit(&mut self, name: &str, limit: Duration) -> std::process::ExitStatus {
         let process = self.processes.get_mut(name).expect("known process");
         process.wait_exit(limit).await
-    }
-
-    /// Registers a user through the shared-secret flow; returns (user_id, token).
-    pub async fn register(&self, localpart: &str, admin: bool) -> (String, String) {
-        self.gateway.register(localpart, admin).await
-    }
-
-    /// An authenticated JSON request; returns (status, body).
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let (status, body) = self.gateway.call(method, path, Some(token), body).await;
-        (status.as_u16(), body)
     }
 }

@@ -81,7 +81,7 @@ async fn metrics_count_the_request_just_made() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_drains_in_flight_requests() {
     let mut cluster = Cluster::start(1, &[]).await;
-    let (_, token) = cluster.register("drainer", true).await;
+    let (_, token) = cluster.gateway.register("drainer", true).await;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()
@@ -134,34 +134,37 @@ async fn an_evacuation_is_one_trace_across_processes() {
         )],
     )
     .await;
-    let (_, admin) = cluster.register("tracer", true).await;
+    let (_, admin) = cluster.gateway.register("tracer", true).await;
     let (status, room) = cluster
+        .gateway
         .call(
             Method::POST,
             "/_matrix/client/v3/createRoom",
-            &admin,
+            Some(&admin),
             Some(json!({"preset": "public_chat"})),
         )
         .await;
     assert_eq!(status, 200, "{room}");
     let room_id = room["room_id"].as_str().expect("room_id").to_owned();
     for i in 0..3 {
-        let (_, token) = cluster.register(&format!("member{i}"), false).await;
+        let (_, token) = cluster.gateway.register(&format!("member{i}"), false).await;
         let (status, body) = cluster
+            .gateway
             .call(
                 Method::POST,
                 &format!("/_matrix/client/v3/rooms/{room_id}/join"),
-                &token,
+                Some(&token),
                 Some(json!({})),
             )
             .await;
         assert_eq!(status, 200, "{body}");
     }
     let (status, body) = cluster
+        .gateway
         .call(
             Method::POST,
             &format!("/_dendrite/admin/evacuateRoom/{room_id}"),
-            &admin,
+            Some(&admin),
             None,
         )
         .await;
