@@ -11,6 +11,7 @@ use bailiff_config::Config;
 use bailiff_database::Database;
 use bailiff_proto::channel::{self, GrpcChannel};
 use futures::FutureExt;
+use lingering_close::LingeringClose;
 use replica_bus::ReplicaBus;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -379,13 +380,15 @@ async fn serve_grpc(
     // Nagle's algorithm on accepted sockets (tonic only sets TCP_NODELAY on listeners it
     // binds itself) delays small responses by up to a delayed-ACK period (~40 ms) when a
     // client has one call in flight at a time.
+    // Each connection closes lingering, so a draining server's last answers are not
+    // reset away by a stream the client opened before it saw the GOAWAY.
     let incoming = tokio_stream::StreamExt::map(
         tokio_stream::wrappers::TcpListenerStream::new(listener),
         |stream| {
-            if let Ok(stream) = &stream {
+            stream.map(|stream| {
                 let _ = stream.set_nodelay(true);
-            }
-            stream
+                LingeringClose::new(stream)
+            })
         },
     );
     tasks.spawn(async move {

@@ -13,6 +13,7 @@ use axum::Router;
 use axum::serve::ListenerExt;
 use bailiff_config::Config;
 use bailiff_proto::channel::GrpcChannel;
+use lingering_close::LingeringListener;
 use replica_bus::ReplicaBus;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -84,7 +85,9 @@ pub async fn serve(
 
     let clock = drain::AcceptClock::default();
     let on_accept = clock.clone();
-    let listener = listener.tap_io(move |_| on_accept.accepted());
+    // Lingering closes keep a response from being reset away when the client sent more
+    // (a pipelined or late request) before it saw the connection closing.
+    let listener = LingeringListener::new(listener).tap_io(move |_| on_accept.accepted());
     let result = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
