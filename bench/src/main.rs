@@ -290,6 +290,7 @@ async fn bench_mode(
         seeder.describe(),
         admin.user_id
     );
+    let database_url = cluster.database_url()?;
     println!("{}", report::header());
     for (index, spec) in plan.selected.iter().enumerate() {
         let tag = format!("s{index}{}", unique_suffix());
@@ -301,6 +302,7 @@ async fn bench_mode(
             max_concurrency: plan.max_concurrency,
             mode,
             tag: &tag,
+            database_url: &database_url,
         };
         let scenario = match spec.prepare(&ctx).await {
             Ok(scenario) => scenario,

@@ -34,6 +34,8 @@ pub struct Context<'a> {
     pub mode: Mode,
     /// Unique to this deployment and scenario, usable in localparts (`[a-z0-9]`).
     pub tag: &'a str,
+    /// The deployment's database, for scenarios that seed straight through a store.
+    pub database_url: &'a str,
 }
 
 /// How one operation ended (transport failures are `Err`).
@@ -105,6 +107,10 @@ pub fn all() -> Vec<Spec> {
         Spec::of::<whois::Whois>(
             "whois",
             "admin GET /_synapse/admin/v1/whois/{user}, expect 200",
+        ),
+        Spec::of::<whois::WhoisCold>(
+            "whois-cold",
+            "admin whois round-robin over 20,000 users, so no answer is reused; expect 200",
         ),
         Spec::of::<invalid_token::InvalidToken>(
             "invalid-token",

@@ -1,19 +1,83 @@
-//! `whois`: an admin looks up a user who has a few recorded connections.
+//! `whois` and `whois-cold`: an admin looks up users who have recorded connections.
+//!
+//! `whois` asks about one user over and over, which is what an admin tool polling a
+//! user costs: gateways reuse an answer for `auth.whois_cache_ms`, so nearly every
+//! request is served from there. `whois-cold` asks round-robin over a pool large enough
+//! that no answer is still fresh when its user comes round again, so every request
+//! crosses to accounts-svc and its database.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use http::{Method, StatusCode};
 
+use accounts_svc::store::{Sighting, Store};
+use bailiff_database::Database;
+
 use super::{Context, Outcome, Scenario};
 use crate::http::{Http, segment};
+use crate::seed::User;
 
-/// Distinct user agents the target is seen with (one connection each in whois).
+/// Distinct user agents the `whois` target is seen with (one connection each).
 const SIGHTINGS: usize = 5;
+
+/// Users in the `whois-cold` pool: even at 40,000 lookups a second a user comes round
+/// again only after 500 ms, past the 250 ms the gateway reuses an answer for.
+const COLD_POOL: usize = 20_000;
 
 pub struct Whois {
     path: String,
     admin_token: String,
+}
+
+pub struct WhoisCold {
+    paths: Vec<String>,
+    admin_token: String,
+    next: AtomicUsize,
+}
+
+/// Authenticated requests record the connections that whois reports.
+async fn be_seen(http: &Http, user: &User, agent: &str) -> anyhow::Result<()> {
+    http.send(
+        Method::GET,
+        "/_matrix/client/v3/account/whoami",
+        Some(&user.access_token),
+        None,
+        Some(agent),
+    )
+    .await?
+    .expect(StatusCode::OK, "whoami as a whois target")?;
+    Ok(())
+}
+
+fn whois_path(user: &User) -> String {
+    format!("/_synapse/admin/v1/whois/{}", segment(&user.user_id))
+}
+
+/// Sightings are flushed in batches: waits until `path` shows a device (the contract
+/// says within 1 s; 5 s before giving up with a note).
+async fn until_seen(ctx: &Context<'_>, path: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let reply = ctx
+            .http
+            .get(path, Some(&ctx.admin.access_token))
+            .await?
+            .expect(StatusCode::OK, "whois")?;
+        let devices = reply.json()["devices"]
+            .as_object()
+            .map(|d| d.len())
+            .unwrap_or(0);
+        if devices > 0 {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            eprintln!("  note: whois still shows no connection for {path} after 5 s");
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[async_trait::async_trait]
@@ -26,41 +90,11 @@ impl Scenario for Whois {
             .await?
             .pop()
             .context("no whois target was created")?;
-        // Authenticated requests record connections that whois then reports.
         for n in 0..SIGHTINGS {
-            ctx.http
-                .send(
-                    Method::GET,
-                    "/_matrix/client/v3/account/whoami",
-                    Some(&target.access_token),
-                    None,
-                    Some(&format!("bailiff-bench/{n}")),
-                )
-                .await?
-                .expect(StatusCode::OK, "whoami as the whois target")?;
+            be_seen(ctx.http, &target, &format!("bailiff-bench/{n}")).await?;
         }
-        let path = format!("/_synapse/admin/v1/whois/{}", segment(&target.user_id));
-        // Sightings are flushed in batches; wait until they show (the contract: 1 s).
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let reply = ctx
-                .http
-                .get(&path, Some(&ctx.admin.access_token))
-                .await?
-                .expect(StatusCode::OK, "whois")?;
-            let devices = reply.json()["devices"]
-                .as_object()
-                .map(|d| d.len())
-                .unwrap_or(0);
-            if devices > 0 {
-                break;
-            }
-            if Instant::now() >= deadline {
-                eprintln!("  note: whois still shows no connection for the target after 5 s");
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let path = whois_path(&target);
+        until_seen(ctx, &path).await?;
         Ok(Self {
             path,
             admin_token: ctx.admin.access_token.clone(),
@@ -69,6 +103,73 @@ impl Scenario for Whois {
 
     async fn one_request(&self, http: &Http, _worker: usize, _seq: u64) -> anyhow::Result<Outcome> {
         let reply = http.get(&self.path, Some(&self.admin_token)).await?;
+        Ok(Outcome::of(reply.status, StatusCode::OK))
+    }
+}
+
+#[async_trait::async_trait]
+impl Scenario for WhoisCold {
+    async fn prepare(ctx: &Context<'_>) -> anyhow::Result<Self> {
+        // Whois reports recorded sightings only, so the pool's are written straight
+        // through accounts-svc's store (as a gateway's flush would write them): 20,000
+        // users registered over HTTP would cost 20,000 Argon2id hashes in the embedded
+        // mode, which has no seeding RPC.
+        let server_name = ctx
+            .admin
+            .user_id
+            .split_once(':')
+            .map(|(_, server)| server)
+            .context("the admin's user ID has no server name")?;
+        let db = Database::connect(ctx.database_url, 2)
+            .await
+            .with_context(|| format!("connecting to {}", ctx.database_url))?;
+        let store = Store::new(db);
+        let user_ids: Vec<String> = (0..COLD_POOL)
+            .map(|n| format!("@whoiscold_{}_{n}:{server_name}", ctx.tag))
+            .collect();
+        let now_ms = i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis(),
+        )
+        .unwrap_or(i64::MAX);
+        for batch in user_ids.chunks(1_000) {
+            let sightings: Vec<Sighting> = batch
+                .iter()
+                .map(|user_id| Sighting {
+                    user_id: user_id.clone(),
+                    device_id: "BENCHDEVICE".to_owned(),
+                    ip: "127.0.0.1".to_owned(),
+                    user_agent: "bailiff-bench/cold".to_owned(),
+                    last_seen_ms: now_ms,
+                })
+                .collect();
+            store
+                .record_connections(&sightings)
+                .await
+                .context("writing sightings")?;
+        }
+        let paths: Vec<String> = user_ids
+            .iter()
+            .map(|user_id| format!("/_synapse/admin/v1/whois/{}", segment(user_id)))
+            .collect();
+        if let Some(last) = paths.last() {
+            until_seen(ctx, last).await?;
+        }
+        // Let the answer fetched while checking go stale.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        Ok(Self {
+            paths,
+            admin_token: ctx.admin.access_token.clone(),
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    async fn one_request(&self, http: &Http, _worker: usize, _seq: u64) -> anyhow::Result<Outcome> {
+        // One counter for all workers: a user is asked again only after the whole pool.
+        let n = self.next.fetch_add(1, Ordering::Relaxed) % self.paths.len();
+        let reply = http.get(&self.paths[n], Some(&self.admin_token)).await?;
         Ok(Outcome::of(reply.status, StatusCode::OK))
     }
 }
