@@ -15,10 +15,10 @@
 //! just before the call, so it is the peak during the evacuation. See docs/benchmarks.md.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
-use bailiff_database::Database;
+use bailiff_database::{Database, now_ms};
 use bytes::Bytes;
 use clap::{Args, Subcommand};
 use http::{Method, Request, StatusCode, header};
@@ -320,11 +320,11 @@ async fn one_case(
     let cpu_before = cluster.cpu_times();
     let load_before = cluster::load_average();
     let machine_before = machine_cpu();
-    let wall_start = unix_ms();
+    let wall_start = now_ms();
     let started = Instant::now();
     let reply = caller.post(&path, &admin.access_token).await?;
     let elapsed = started.elapsed();
-    let wall_end = unix_ms();
+    let wall_end = now_ms();
     let machine_after = machine_cpu();
     let cpu_after = cluster.cpu_times();
     let after = cluster.memory();
@@ -483,7 +483,7 @@ async fn seed_room_members(store: &Store, room: &str, users: &[String]) -> anyho
             .map(|user| MemberChange::by_self(user, "join", "{}"))
             .collect();
         let mut tx = store.begin_write().await?;
-        append_member_events(&mut tx, room, &changes, unix_ms()).await?;
+        append_member_events(&mut tx, room, &changes, now_ms()).await?;
         tx.commit().await.context("committing seeded members")?;
     }
     Ok(())
@@ -495,7 +495,7 @@ async fn seed_user_rooms(store: &Store, user: &str, rooms: &[String]) -> anyhow:
         let mut tx = store.begin_write().await?;
         for room in batch {
             let change = MemberChange::by_self(user, "join", "{}");
-            append_member_events(&mut tx, room, &[change], unix_ms()).await?;
+            append_member_events(&mut tx, room, &[change], now_ms()).await?;
         }
         tx.commit().await.context("committing seeded joins")?;
     }
@@ -559,13 +559,6 @@ fn machine_cpu() -> Option<(u64, u64)> {
     // idle + iowait
     let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
     Some((total - idle, total))
-}
-
-fn unix_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
 }
 
 fn cores() -> usize {

@@ -13,9 +13,10 @@ use anyhow::Context as _;
 use http::{Method, StatusCode};
 
 use accounts_svc::store::{Sighting, Store};
-use bailiff_database::Database;
+use bailiff_database::{Database, now_ms};
 
 use super::{Context, Outcome, Scenario};
+use crate::cluster::SERVER_NAME;
 use crate::http::{Http, segment};
 use crate::seed::User;
 
@@ -51,8 +52,8 @@ async fn be_seen(http: &Http, user: &User, agent: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn whois_path(user: &User) -> String {
-    format!("/_synapse/admin/v1/whois/{}", segment(&user.user_id))
+fn whois_path(user_id: &str) -> String {
+    format!("/_synapse/admin/v1/whois/{}", segment(user_id))
 }
 
 /// Sightings are flushed in batches: waits until `path` shows a device (the contract
@@ -93,7 +94,7 @@ impl Scenario for Whois {
         for n in 0..SIGHTINGS {
             be_seen(ctx.http, &target, &format!("bailiff-bench/{n}")).await?;
         }
-        let path = whois_path(&target);
+        let path = whois_path(&target.user_id);
         until_seen(ctx, &path).await?;
         Ok(Self {
             path,
@@ -114,26 +115,14 @@ impl Scenario for WhoisCold {
         // through accounts-svc's store (as a gateway's flush would write them): 20,000
         // users registered over HTTP would cost 20,000 Argon2id hashes in the embedded
         // mode, which has no seeding RPC.
-        let server_name = ctx
-            .admin
-            .user_id
-            .split_once(':')
-            .map(|(_, server)| server)
-            .context("the admin's user ID has no server name")?;
         let db = Database::connect(ctx.database_url, 2)
             .await
             .with_context(|| format!("connecting to {}", ctx.database_url))?;
         let store = Store::new(db);
         let user_ids: Vec<String> = (0..COLD_POOL)
-            .map(|n| format!("@whoiscold_{}_{n}:{server_name}", ctx.tag))
+            .map(|n| format!("@whoiscold_{}_{n}:{SERVER_NAME}", ctx.tag))
             .collect();
-        let now_ms = i64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_millis(),
-        )
-        .unwrap_or(i64::MAX);
+        let now_ms = now_ms();
         for batch in user_ids.chunks(1_000) {
             let sightings: Vec<Sighting> = batch
                 .iter()
@@ -150,10 +139,7 @@ impl Scenario for WhoisCold {
                 .await
                 .context("writing sightings")?;
         }
-        let paths: Vec<String> = user_ids
-            .iter()
-            .map(|user_id| format!("/_synapse/admin/v1/whois/{}", segment(user_id)))
-            .collect();
+        let paths: Vec<String> = user_ids.iter().map(|id| whois_path(id)).collect();
         if let Some(last) = paths.last() {
             until_seen(ctx, last).await?;
         }
