@@ -358,7 +358,7 @@ impl Cluster {
             &RoomRow {
                 room_id: room_id.clone(),
                 creator: creator.clone(),
-                created_ts: bailiff_database::now_ms(),
+                created_ts: bailiff_domain::now_ms(),
                 room_version: "10".into(),
                 is_public: 1,
                 server_notice_target: None,
@@ -382,7 +382,7 @@ impl Cluster {
                 json!({"membership": "join", "displayname": user}).to_string(),
             )
         }));
-        store::append_events(&mut tx, &room_id, &events, bailiff_database::now_ms())
+        store::append_events(&mut tx, &room_id, &events, bailiff_domain::now_ms())
             .await
             .unwrap_or_else(|e| panic!("seed members: {e}"));
         tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));

@@ -12,7 +12,7 @@ pub(crate) struct Clock(Arc<dyn Fn() -> i64 + Send + Sync>);
 impl Clock {
     /// Wall-clock time, as stored everywhere else.
     pub(crate) fn system() -> Self {
-        Self(Arc::new(bailiff_database::now_ms))
+        Self(Arc::new(bailiff_domain::now_ms))
     }
 
     /// A clock that only moves when the test moves it.

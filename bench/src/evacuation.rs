@@ -18,7 +18,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
-use bailiff_database::{Database, now_ms};
+use bailiff_database::Database;
+use bailiff_domain::now_ms;
 use bytes::Bytes;
 use clap::{Args, Subcommand};
 use http::{Method, Request, StatusCode, header};

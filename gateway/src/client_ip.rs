@@ -6,7 +6,9 @@
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use bailiff_domain::now_ms;
 
 use axum::extract::ConnectInfo;
 use bailiff_proto::accounts::accounts_client::AccountsClient;
@@ -15,8 +17,8 @@ use http::HeaderMap;
 use http::request::Parts;
 use tokio_util::sync::CancellationToken;
 
-use crate::grpc::Transport;
 use crate::whois_cache::WhoisCache;
+use bailiff_proto::transport::Transport;
 
 /// Sightings kept while accounts-svc is unreachable; beyond this, new ones are dropped.
 const MAX_PENDING: usize = 100_000;
@@ -36,13 +38,6 @@ struct Key {
 pub struct ClientIpRecorder {
     pending: Arc<Mutex<HashMap<Key, i64>>>,
     trusted_proxies: Arc<[(IpAddr, u8)]>,
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 impl ClientIpRecorder {

@@ -25,7 +25,6 @@ pub mod drain;
 pub mod error;
 pub mod extract;
 pub mod generation;
-pub mod grpc;
 pub mod known_users;
 pub mod mac;
 pub mod routes;

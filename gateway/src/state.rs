@@ -11,7 +11,7 @@ use bailiff_proto::channel::GrpcChannel;
 use matrix_status::MatrixError;
 use tokio::sync::OnceCell;
 
-use crate::grpc::{Transport, transport};
+use bailiff_proto::transport::{Transport, transport};
 
 use crate::Deps;
 use crate::auth::TokenCache;

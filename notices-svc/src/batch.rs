@@ -15,7 +15,7 @@ use bailiff_proto::membership::{NoticeItem, SendNoticesRequest};
 use matrix_status::{MatrixError, errcode};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::transport::Transport;
+use bailiff_proto::transport::Transport;
 
 /// Most notices in one `SendNotices` call.
 const MAX_BATCH: usize = 256;

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bailiff_config::Config;
-use bailiff_database::{Database, Migration, now_ms};
+use bailiff_database::{Database, Migration};
+use bailiff_domain::now_ms;
 use bailiff_proto::channel::GrpcChannel;
 use bailiff_proto::notices::notices_server::NoticesServer;
 use tokio_util::sync::CancellationToken;
@@ -18,7 +19,6 @@ mod batch;
 mod schema;
 pub mod service;
 pub mod store;
-mod transport;
 
 #[cfg(test)]
 mod tests;

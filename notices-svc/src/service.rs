@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bailiff_config::Config;
-use bailiff_database::{fault, now_ms};
+use bailiff_database::fault;
+use bailiff_domain::now_ms;
 use bailiff_proto::channel::GrpcChannel;
 use bailiff_proto::membership as mpb;
 use bailiff_proto::membership::rooms_client::RoomsClient;
@@ -20,7 +21,7 @@ use tonic::{Request, Response, Status};
 
 use crate::batch::Batcher;
 use crate::store::{NoticeRoom, NoticeStore, RoomClaim, TxnClaim, TxnKey, TxnResponse, TxnState};
-use crate::transport::Transport;
+use bailiff_proto::transport::Transport;
 
 /// The tag notice rooms carry in the target's room account data.
 pub const SERVER_NOTICE_TAG: &str = "m.server_notice";
@@ -80,7 +81,7 @@ fn gave_up() -> MatrixError {
 impl NoticesService {
     pub fn new(config: Arc<Config>, store: NoticeStore, membership: GrpcChannel) -> Self {
         let system_user = config.server_notices_user_id();
-        let rooms = RoomsClient::new(Transport(membership));
+        let rooms = RoomsClient::new(Transport::from(membership));
         Self {
             inner: Arc::new(Inner {
                 config,

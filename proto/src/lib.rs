@@ -5,6 +5,7 @@
 
 pub mod channel;
 pub mod refused;
+pub mod transport;
 
 /// Serialized `FileDescriptorSet` of every service, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

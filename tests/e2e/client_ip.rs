@@ -44,7 +44,7 @@ e2e!(
     a_request_shows_up_in_whois_within_one_second,
     |app: TestApp| async move {
         let user = app.register_user("seenuser", false).await;
-        let before = bailiff_database::now_ms();
+        let before = bailiff_domain::now_ms();
         let reply = app
             .send(
                 app.request("GET", "/_matrix/client/v3/account/whoami")

@@ -49,7 +49,7 @@ async fn seed_members(app: &TestApp, room: &str, users: &[String], membership: &
         .iter()
         .map(|user| MemberChange::by_self(user, membership, "{}"))
         .collect();
-    store::append_member_events(&mut tx, room, &changes, bailiff_database::now_ms())
+    store::append_member_events(&mut tx, room, &changes, bailiff_domain::now_ms())
         .await
         .unwrap_or_else(|e| panic!("seeding members: {e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
@@ -319,7 +319,7 @@ e2e!(
         let mut expected = vec![owner.user_id.clone()];
         expected.extend(members.iter().cloned());
 
-        let started = bailiff_database::now_ms();
+        let started = bailiff_domain::now_ms();
         let path = format!("{}?async=true", evacuate_room_path(&enc(&room)));
         let (status, first) = app.post(&path, Some(&admin.access_token), &json!({})).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{first}");

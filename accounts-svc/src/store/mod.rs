@@ -39,14 +39,7 @@ fn flag(value: bool) -> i64 {
     i64::from(value)
 }
 
-/// `$first, $first+1, …` for `count` parameters, for multi-row statements built at run
-/// time (every value is still bound, never spliced).
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+use bailiff_database::sql::placeholders;
 
 #[cfg(test)]
 mod tests;

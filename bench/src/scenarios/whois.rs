@@ -13,7 +13,8 @@ use anyhow::Context as _;
 use http::{Method, StatusCode};
 
 use accounts_svc::store::{Sighting, Store};
-use bailiff_database::{Database, now_ms};
+use bailiff_database::Database;
+use bailiff_domain::now_ms;
 
 use super::{Context, Outcome, Scenario};
 use crate::cluster::SERVER_NAME;

@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use crate::auth::AdminUser;
 use crate::error::ApiResult;
 use crate::extract::PathParams;
-use crate::grpc::{Transport, transport};
 use crate::state::AppState;
+use bailiff_proto::transport::{Transport, transport};
 
 /// A client for membership-svc's `Evacuations` service. Calls carry no deadline: an
 /// evacuation waited for may run as long as the job does.

@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use crate::auth::{AdminUser, AuthedUser};
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams, ids};
-use crate::grpc::{Transport, transport};
 use crate::state::AppState;
+use bailiff_proto::transport::{Transport, transport};
 
 /// The default (and body-checked) notice type.
 const MESSAGE: &str = "m.room.message";

@@ -12,6 +12,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 mod migrate;
+pub mod sql;
 pub mod testing;
 
 pub use migrate::{Migration, migrate};
@@ -21,6 +22,18 @@ pub use migrate::{Migration, migrate};
 pub enum Backend {
     Postgres,
     Sqlite,
+}
+
+impl Backend {
+    /// The backend behind a connection taken from a [`Database`]'s pool, for code that
+    /// holds a connection or transaction rather than the [`Database`].
+    pub fn of(conn: &sqlx::AnyConnection) -> Self {
+        if conn.backend_name() == "SQLite" {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
 }
 
 /// A pool and the backend behind it.
@@ -151,14 +164,6 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
         }
         _ => false,
     }
-}
-
-/// Milliseconds since the Unix epoch, the time unit stored everywhere.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

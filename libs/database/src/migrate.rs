@@ -4,7 +4,9 @@
 
 use sqlx::Executor;
 
-use crate::{Backend, Database, now_ms};
+use bailiff_domain::now_ms;
+
+use crate::{Backend, Database};
 
 /// One schema step. Most steps have one text for both backends; `sqlite` overrides it
 /// where the dialects differ (e.g. auto-increment keys).

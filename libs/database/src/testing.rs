@@ -45,7 +45,7 @@ impl TestDatabase {
         let mut admin = sqlx::PgConnection::connect(&admin_url)
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is needed for tests: {e}"));
-        let now = crate::now_ms() / 1000;
+        let now = bailiff_domain::now_ms() / 1000;
         drop_stale(&mut admin, now).await;
         let name = format!("bailiff_test_{now}_{}", uuid::Uuid::new_v4().simple());
         // The name is ours: a prefix, a timestamp and a UUID.

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use bailiff_database::now_ms;
+use bailiff_domain::now_ms;
 use bailiff_proto::membership as pb;
 use matrix_status::MatrixError;
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! (started with `begin_write`, so checks and writes are serialized with every other
 //! writer) and announces its commit on the replica bus.
 
-use bailiff_database::now_ms;
+use bailiff_domain::now_ms;
 use bailiff_proto::membership as pb;
 use matrix_status::{MatrixError, errcode};
 use serde_json::{Map, Value, json};

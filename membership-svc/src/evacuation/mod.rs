@@ -22,7 +22,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bailiff_config::Config;
-use bailiff_database::{Backend, fault, is_unavailable, now_ms};
+use bailiff_database::{Backend, fault, is_unavailable};
+use bailiff_domain::now_ms;
 
 /// Jobs at least this large refresh the planner's statistics first.
 const REFRESH_STATISTICS_FROM: usize = 2_000;

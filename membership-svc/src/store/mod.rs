@@ -58,11 +58,10 @@ pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 /// by asking SQLite each parameter's name, and SQLite finds a name by walking a list:
 /// the cost grows with the square of the parameter count, so SQLite gets shorter lists.
 pub(crate) fn keys_per_statement(conn: &AnyConnection) -> usize {
-    if is_sqlite(conn) { 800 } else { 2000 }
-}
-
-fn is_sqlite(conn: &AnyConnection) -> bool {
-    conn.backend_name() == "SQLite"
+    match Backend::of(conn) {
+        Backend::Sqlite => 800,
+        Backend::Postgres => 2000,
+    }
 }
 
 /// Entry point to the membership tables; cheap to clone (the pool is shared).
@@ -133,29 +132,7 @@ pub async fn current_pos(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
         .await
 }
 
-/// `$first, $first+1, …` for `count` parameters.
-pub(crate) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `($1, …, $w), ($w+1, …)` for `rows` rows of `width` parameters each, for a statement
-/// whose only parameters these are. On SQLite the same as nameless `?`s, bound in order:
-/// sqlx binds a `$n` on SQLite by asking its name, which SQLite finds by walking a list,
-/// so a 500-row insert with `$n`s spent more time binding than inserting (profiled:
-/// `sqlite3_bind_parameter_name` 29 % of an embedded evacuation).
-pub(crate) fn row_placeholders(conn: &AnyConnection, rows: usize, width: usize) -> String {
-    if is_sqlite(conn) {
-        let row = format!("({})", vec!["?"; width].join(", "));
-        return vec![row; rows].join(", ");
-    }
-    (0..rows)
-        .map(|r| format!("({})", placeholders(1 + r * width, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+pub(crate) use bailiff_database::sql::{placeholders, row_placeholders};
 
 #[cfg(test)]
 mod tests;

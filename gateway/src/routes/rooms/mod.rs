@@ -11,8 +11,8 @@ use matrix_status::MatrixError;
 use serde_json::{Map, Value, json};
 
 use crate::extract::{PathParams, ids};
-use crate::grpc::{Transport, transport};
 use crate::state::AppState;
+use bailiff_proto::transport::{Transport, transport};
 
 pub mod create;
 pub mod invite;
@@ -126,7 +126,7 @@ pub(crate) fn client_event(event: pb::Event) -> Value {
             _ => Map::new(),
         }
     };
-    let age = bailiff_now_ms()
+    let age = bailiff_domain::now_ms()
         .saturating_sub(event.origin_server_ts)
         .max(0);
     unsigned.insert("age".into(), age.into());
@@ -137,13 +137,6 @@ pub(crate) fn client_event(event: pb::Event) -> Value {
 /// A list of events in the client-server format.
 pub(crate) fn client_events(events: Vec<pb::Event>) -> Vec<Value> {
     events.into_iter().map(client_event).collect()
-}
-
-fn bailiff_now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// A stripped state event (`invite_state`): type, state key, sender, content.

@@ -1,16 +1,16 @@
-//! The transport the membership client uses.
+//! The transport every generated gRPC client runs on (the gateway's and notices-svc's).
 //!
 //! `GrpcChannel`'s error type is `Box<dyn Error + Send + Sync>` itself, which trips a
-//! compiler limitation (async handler futures cannot be proven `Send`: "implementation
-//! of `From` is not general enough"). Wrapping the error in a concrete type avoids that;
+//! compiler limitation (the handler futures cannot be proven `Send`: "implementation of
+//! `From` is not general enough"). Wrapping the error in a concrete type avoids that;
 //! the source chain is kept, so tonic still recognises connection failures
-//! (`UNAVAILABLE` → `503 M_UNAVAILABLE`). Same fix as the gateway's `grpc::Transport`.
+//! (`UNAVAILABLE` → `503 M_UNAVAILABLE`).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bailiff_proto::channel::GrpcChannel;
+use crate::channel::GrpcChannel;
 use tonic::body::Body;
 use tower::{BoxError, Service};
 
@@ -30,9 +30,20 @@ impl std::error::Error for TransportError {
     }
 }
 
-/// What the generated clients are instantiated with.
+/// What generated clients are instantiated with: `AccountsClient<Transport>`, …
 #[derive(Clone)]
-pub struct Transport(pub GrpcChannel);
+pub struct Transport(GrpcChannel);
+
+impl From<GrpcChannel> for Transport {
+    fn from(channel: GrpcChannel) -> Self {
+        Self(channel)
+    }
+}
+
+/// Wraps a channel for use by a generated client.
+pub fn transport(channel: GrpcChannel) -> Transport {
+    Transport(channel)
+}
 
 type ResponseFuture =
     Pin<Box<dyn Future<Output = Result<http::Response<Body>, TransportError>> + Send>>;

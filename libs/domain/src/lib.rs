@@ -1,0 +1,24 @@
+//! The domain's types, shared by the gateway, the services and the stores, so that a value
+//! is parsed once at the edge and carried typed from there on ("parse, don't validate").
+//!
+//! - Matrix identifiers are ruma's owned IDs, re-exported here so every crate names them
+//!   the same way; the gateway parses them (`gateway/src/extract/ids.rs`), the stores
+//!   decode them from rows.
+//! - [`Membership`], [`JobKind`], [`JobStatus`] and [`ChunkState`] replace the string
+//!   literals that used to travel through the code. Each keeps its wire and column
+//!   spelling in one `as_str`, and parsing an unknown spelling is an error, never a default.
+//! - [`now_ms`] is the one clock reading of the project: milliseconds since the Unix epoch,
+//!   the unit stored everywhere.
+
+mod enums;
+mod time;
+
+pub use enums::{ChunkState, JobKind, JobStatus, Membership, UnknownVariant};
+pub use ruma_common::{
+    DeviceId, EventId, OwnedDeviceId, OwnedEventId, OwnedRoomId, OwnedServerName, OwnedUserId,
+    RoomId, ServerName, UserId,
+};
+pub use time::now_ms;
+
+#[cfg(test)]
+mod tests;
