@@ -481,7 +481,7 @@ async fn seed_room_members(store: &Store, room: &str, users: &[String]) -> anyho
     for batch in users.chunks(SEED_BATCH) {
         let changes: Vec<MemberChange> = batch
             .iter()
-            .map(|user| MemberChange::by_self(user, "join", "{}"))
+            .map(|user| MemberChange::by_self(user, bailiff_domain::Membership::Join, "{}"))
             .collect();
         let mut tx = store.begin_write().await?;
         append_member_events(&mut tx, room, &changes, now_ms()).await?;
@@ -495,7 +495,7 @@ async fn seed_user_rooms(store: &Store, user: &str, rooms: &[String]) -> anyhow:
     for batch in rooms.chunks(USER_SEED_BATCH) {
         let mut tx = store.begin_write().await?;
         for room in batch {
-            let change = MemberChange::by_self(user, "join", "{}");
+            let change = MemberChange::by_self(user, bailiff_domain::Membership::Join, "{}");
             append_member_events(&mut tx, room, &[change], now_ms()).await?;
         }
         tx.commit().await.context("committing seeded joins")?;

@@ -17,6 +17,7 @@ use replica_bus::ReplicaBus;
 use tokio_util::sync::CancellationToken;
 
 mod api;
+pub mod error;
 pub mod evacuation;
 pub mod ids;
 pub mod notifier;
@@ -25,6 +26,7 @@ mod schema;
 pub mod store;
 
 pub use api::RoomsService;
+pub use error::Error;
 pub use notifier::{SYNC_TOPIC, SyncNotifier};
 pub use store::Store;
 

@@ -270,8 +270,12 @@ impl Harness {
             .await
             .expect("membership")
             .into_inner();
+        let membership = bailiff_proto::convert::optional_membership(m.membership)
+            .ok()
+            .flatten()
+            .map_or_else(String::new, |m| m.as_str().to_owned());
         (
-            m.membership,
+            membership,
             serde_json::from_str(&m.content).unwrap_or(Value::Null),
         )
     }
@@ -574,7 +578,7 @@ test_on_both_backends!(
             .clone()
             .get_members(mpb::GetMembersRequest {
                 room_id: room.clone(),
-                membership: "invite".into(),
+                membership: mpb::Membership::Invite.into(),
                 ..Default::default()
             })
             .await

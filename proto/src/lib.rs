@@ -4,6 +4,7 @@
 //! tonic-prost-build, so building needs no system `protoc`.
 
 pub mod channel;
+pub mod convert;
 pub mod refused;
 pub mod transport;
 

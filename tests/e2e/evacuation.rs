@@ -39,7 +39,12 @@ async fn open_store(app: &TestApp) -> Store {
 }
 
 /// Appends one member event per user, as the user, straight through the store.
-async fn seed_members(app: &TestApp, room: &str, users: &[String], membership: &str) {
+async fn seed_members(
+    app: &TestApp,
+    room: &str,
+    users: &[String],
+    membership: bailiff_domain::Membership,
+) {
     let store = open_store(app).await;
     let mut tx = store
         .begin_write()
@@ -78,7 +83,7 @@ async fn membership(app: &TestApp, room: &str, user: &str) -> String {
     store::membership_of(&mut conn, room, user)
         .await
         .unwrap_or_else(|e| panic!("membership: {e}"))
-        .map(|m| m.membership)
+        .map(|m| m.membership.as_str().to_owned())
         .unwrap_or_default()
 }
 
@@ -231,7 +236,13 @@ e2e!(
         let erin = app.register_user("erin", false).await;
         let room = create_room(&app, &alice, json!({"preset": "public_chat"})).await;
         join(&app, &carol, &room).await;
-        seed_members(&app, &room, &[REMOTE.to_owned()], "join").await;
+        seed_members(
+            &app,
+            &room,
+            &[REMOTE.to_owned()],
+            bailiff_domain::Membership::Join,
+        )
+        .await;
         join(&app, &bob, &room).await;
         join(&app, &erin, &room).await;
         assert_ok(
@@ -315,7 +326,7 @@ e2e!(
         let members: Vec<String> = (0..2000)
             .map(|i| app.user_id(&format!("member{i:04}")))
             .collect();
-        seed_members(&app, &room, &members, "join").await;
+        seed_members(&app, &room, &members, bailiff_domain::Membership::Join).await;
         let mut expected = vec![owner.user_id.clone()];
         expected.extend(members.iter().cloned());
 

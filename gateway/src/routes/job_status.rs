@@ -4,8 +4,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use bailiff_proto::convert;
 use bailiff_proto::membership::evacuations_client::EvacuationsClient;
-use bailiff_proto::membership::{GetJobRequest, Job};
+use bailiff_proto::membership::{GetJobRequest, Job, JobStatus};
 use http::StatusCode;
 use matrix_status::MatrixError;
 use serde_json::{Value, json};
@@ -39,9 +40,9 @@ pub async fn get(
 pub(crate) fn job_json(job: Job) -> Value {
     json!({
         "job_id": job.job_id,
-        "kind": job.kind,
+        "kind": convert::job_kind(job.kind).ok().map(|kind| kind.as_str()),
         "target": job.target,
-        "status": job.status,
+        "status": convert::job_status(job.status).ok().map(|status| status.as_str()),
         "total": job.total,
         "done": job.done,
         "failed": job.failed,
@@ -59,7 +60,7 @@ pub(crate) fn evacuation_reply(job: Job, asynchronous: bool) -> ApiResult<Respon
         let body = json!({ "job_id": job.job_id, "affected": job.affected });
         return Ok((StatusCode::ACCEPTED, Json(body)).into_response());
     }
-    if job.status == "failed" {
+    if job.status() == JobStatus::Failed {
         return Err(MatrixError::new(
             500,
             matrix_status::errcode::UNKNOWN,

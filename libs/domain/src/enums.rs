@@ -54,6 +54,13 @@ macro_rules! spelled_enum {
             }
         }
 
+        /// Compares with a spelling (a column read as text, a test's expectation).
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
         impl TryFrom<&str> for $name {
             type Error = UnknownVariant;
 

@@ -1,17 +1,19 @@
 //! The generated `Rooms` gRPC service over the store: permission checks, event
 //! construction, pagination and sync.
 
-use bailiff_database::fault;
 use bailiff_proto::membership as pb;
 use bailiff_proto::membership::rooms_server::Rooms;
-use matrix_status::{MatrixError, errcode};
 use serde_json::{Map, Value};
 use tonic::{Request, Response, Status};
 
+pub(crate) use crate::error::{Error, Result};
 use crate::notifier::SyncNotifier;
 use crate::store::{EventRow, Store};
 
+mod create;
+mod membership;
 mod notices;
+mod parse;
 mod read;
 mod sync;
 mod write;
@@ -31,6 +33,8 @@ pub struct RoomsService {
 }
 
 impl RoomsService {
+    /// The service over `store`, waking `/sync` through `notifier`; `server_name` names
+    /// the rooms it creates.
     pub fn new(store: Store, notifier: SyncNotifier, server_name: impl Into<String>) -> Self {
         Self {
             store,
@@ -40,37 +44,6 @@ impl RoomsService {
     }
 }
 
-/// What a handler can fail with: a Matrix error for the client, or a database fault
-/// (mapped by [`fault`] to 503/500 without detail).
-#[derive(Debug)]
-pub(crate) enum Error {
-    Matrix(MatrixError),
-    Db(sqlx::Error),
-}
-
-impl From<MatrixError> for Error {
-    fn from(error: MatrixError) -> Self {
-        Self::Matrix(error)
-    }
-}
-
-impl From<sqlx::Error> for Error {
-    fn from(error: sqlx::Error) -> Self {
-        Self::Db(error)
-    }
-}
-
-impl From<Error> for Status {
-    fn from(error: Error) -> Self {
-        match error {
-            Error::Matrix(error) => error.into(),
-            Error::Db(error) => fault(error).into(),
-        }
-    }
-}
-
-pub(crate) type Result<T> = std::result::Result<T, Error>;
-
 fn reply<T>(result: Result<T>) -> std::result::Result<Response<T>, Status> {
     result.map(Response::new).map_err(Status::from)
 }
@@ -78,13 +51,11 @@ fn reply<T>(result: Result<T>) -> std::result::Result<Response<T>, Status> {
 /// Parses event content (or another JSON payload) that must be an object.
 pub(crate) fn json_object(text: &str, what: &str) -> Result<Map<String, Value>> {
     if text.len() > MAX_CONTENT_BYTES {
-        return Err(
-            MatrixError::new(413, errcode::TOO_LARGE, format!("{what} is too large")).into(),
-        );
+        return Err(Error::TooLarge(format!("{what} is too large")));
     }
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(object)) => Ok(object),
-        _ => Err(MatrixError::bad_json(format!("{what} must be a JSON object")).into()),
+        _ => Err(Error::bad_json(format!("{what} must be a JSON object"))),
     }
 }
 
@@ -98,7 +69,7 @@ pub(crate) fn optional_json_object(text: &str, what: &str) -> Result<Option<Map<
 }
 
 pub(crate) fn room_not_found() -> Error {
-    MatrixError::not_found("Room not found").into()
+    Error::not_found("Room not found")
 }
 
 /// A stored event as the proto carries it. `device` is the requesting device: its own

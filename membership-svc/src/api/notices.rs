@@ -7,9 +7,8 @@
 
 use std::collections::HashMap;
 
-use bailiff_domain::now_ms;
+use bailiff_domain::{Membership, now_ms};
 use bailiff_proto::membership as pb;
-use matrix_status::MatrixError;
 use serde_json::{Value, json};
 
 use super::{Error, Result, RoomsService, json_object};
@@ -20,7 +19,8 @@ use crate::store::{self, NewEvent};
 /// request) the index of its event among them.
 type PlannedRoom<'a> = (&'a str, Vec<NewEvent>, Vec<(usize, usize)>);
 
-fn failed(error: MatrixError) -> pb::NoticeResult {
+fn failed(error: Error) -> pb::NoticeResult {
+    let error = error.to_matrix();
     pb::NoticeResult {
         event_id: String::new(),
         errcode: error.errcode.to_owned(),
@@ -30,22 +30,18 @@ fn failed(error: MatrixError) -> pb::NoticeResult {
 }
 
 /// Everything about an item that needs no database.
-fn check_item(item: &pb::NoticeItem) -> std::result::Result<String, MatrixError> {
+fn check_item(item: &pb::NoticeItem) -> Result<String> {
     if item.r#type.is_empty() {
-        return Err(MatrixError::invalid_param("Event type is required"));
+        return Err(Error::invalid_argument("Event type is required"));
     }
     if item.state_key.is_some() && matches!(item.r#type.as_str(), "m.room.member" | "m.room.create")
     {
-        return Err(MatrixError::forbidden(format!(
+        return Err(Error::forbidden(format!(
             "{} events cannot be sent this way",
             item.r#type
         )));
     }
-    match json_object(&item.content, "Event content") {
-        Ok(content) => Ok(Value::Object(content).to_string()),
-        Err(Error::Matrix(error)) => Err(error),
-        Err(Error::Db(_)) => Err(MatrixError::internal()),
-    }
+    json_object(&item.content, "Event content").map(|content| Value::Object(content).to_string())
 }
 
 impl RoomsService {
@@ -100,16 +96,13 @@ impl RoomsService {
         for (room_id, indexes) in rooms {
             if !existing.contains(room_id) {
                 for index in indexes {
-                    results[index] = failed(MatrixError::not_found("Room not found"));
+                    results[index] = failed(Error::not_found("Room not found"));
                 }
                 continue;
             }
             let levels = PowerLevels::from_content(all_levels.remove(room_id).as_deref());
-            let membership = |members: &HashMap<(String, String), String>, user: &str| {
-                members
-                    .get(&(room_id.to_owned(), user.to_owned()))
-                    .cloned()
-                    .unwrap_or_default()
+            let membership = |members: &HashMap<(String, String), Membership>, user: &str| {
+                members.get(&(room_id.to_owned(), user.to_owned())).copied()
             };
             let mut events: Vec<NewEvent> = Vec::new();
             // Item index -> index of its event in `events`.
@@ -117,8 +110,8 @@ impl RoomsService {
             for index in indexes {
                 let item = &items[index];
                 let sender = item.sender.as_str();
-                if membership(&members, sender) != "join" {
-                    results[index] = failed(MatrixError::forbidden(format!(
+                if membership(&members, sender) != Some(Membership::Join) {
+                    results[index] = failed(Error::forbidden(format!(
                         "User {sender} not in room {room_id}"
                     )));
                     continue;
@@ -129,16 +122,16 @@ impl RoomsService {
                     levels.event_level(&item.r#type, is_state),
                 );
                 if user_level < needed {
-                    results[index] = failed(MatrixError::forbidden(format!(
+                    results[index] = failed(Error::forbidden(format!(
                         "You don't have permission to post that to the room. user_level ({user_level}) < send_level ({needed})"
                     )));
                     continue;
                 }
                 let target = item.target.as_str();
-                match membership(&members, target).as_str() {
-                    "invite" | "join" => {}
-                    "ban" => {
-                        results[index] = failed(MatrixError::forbidden(format!(
+                match membership(&members, target) {
+                    Some(Membership::Invite | Membership::Join) => {}
+                    Some(Membership::Ban) => {
+                        results[index] = failed(Error::forbidden(format!(
                             "{target} is banned from the room"
                         )));
                         continue;
@@ -146,7 +139,7 @@ impl RoomsService {
                     _ if target.is_empty() => {}
                     _ => {
                         if user_level < levels.invite_level() {
-                            results[index] = failed(MatrixError::forbidden(
+                            results[index] = failed(Error::forbidden(
                                 "You don't have permission to invite users",
                             ));
                             continue;
@@ -155,9 +148,9 @@ impl RoomsService {
                             "m.room.member",
                             target,
                             sender,
-                            json!({"membership": "invite"}).to_string(),
+                            store::member_content("{}", Membership::Invite),
                         ));
-                        members.insert((room_id.to_owned(), target.to_owned()), "invite".into());
+                        members.insert((room_id.to_owned(), target.to_owned()), Membership::Invite);
                     }
                 }
                 placed.push((index, events.len()));

@@ -1,12 +1,13 @@
 //! Read operations: members, state, pagination, memberships, room facts.
 
+use bailiff_domain::Membership;
+use bailiff_proto::convert;
 use bailiff_proto::membership as pb;
-use matrix_status::MatrixError;
 use serde_json::Value;
 use sqlx::AnyConnection;
 
 use super::write::tags_of;
-use super::{Result, RoomsService, room_not_found, to_pb};
+use super::{Error, Result, RoomsService, parse, room_not_found, to_pb};
 use crate::ids;
 use crate::store::{self, Dir, EventRow};
 
@@ -35,27 +36,30 @@ impl View {
 /// 404 for an unknown room, 403 unless the requester is joined or left after joining.
 /// An empty requester is a trusted internal caller.
 pub(crate) async fn view(conn: &mut AnyConnection, room_id: &str, requester: &str) -> Result<View> {
-    if store::get_room(conn, room_id).await?.is_none() {
+    let room_id = parse::room_id(room_id)?;
+    let requester = parse::optional_user_id(requester)?;
+    if store::get_room(conn, room_id.as_str()).await?.is_none() {
         return Err(room_not_found());
     }
-    if requester.is_empty() {
+    let Some(requester) = requester else {
         return Ok(View::Current);
-    }
+    };
+    let (room_id, requester) = (room_id.as_str(), requester.as_str());
     let forbidden = || {
-        MatrixError::forbidden(format!(
+        Error::forbidden(format!(
             "User {requester} not in room {room_id}, and room previews are disabled"
         ))
     };
     match store::membership_of(conn, room_id, requester).await? {
-        Some(m) if m.membership == "join" => Ok(View::Current),
-        Some(m) if matches!(m.membership.as_str(), "leave" | "ban") => {
+        Some(m) if m.membership == Membership::Join => Ok(View::Current),
+        Some(m) if matches!(m.membership, Membership::Leave | Membership::Ban) => {
             if store::ever_joined_before(conn, room_id, requester, m.stream_pos).await? {
                 Ok(View::Until(m.stream_pos))
             } else {
-                Err(forbidden().into())
+                Err(forbidden())
             }
         }
-        _ => Err(forbidden().into()),
+        _ => Err(forbidden()),
     }
 }
 
@@ -67,8 +71,7 @@ async fn state_for(conn: &mut AnyConnection, room_id: &str, view: View) -> Resul
 }
 
 fn parse_token(token: &str, what: &str) -> Result<i64> {
-    ids::parse_token(token)
-        .ok_or_else(|| MatrixError::invalid_param(format!("Invalid {what} token")).into())
+    ids::parse_token(token).ok_or_else(|| Error::invalid_argument(format!("Invalid {what} token")))
 }
 
 impl RoomsService {
@@ -76,8 +79,10 @@ impl RoomsService {
         &self,
         request: pb::GetJoinedRoomsRequest,
     ) -> Result<pb::GetJoinedRoomsResponse> {
+        let user_id = parse::user_id(&request.user_id)?;
         let mut conn = self.store.conn().await?;
-        let room_ids = store::rooms_with_membership(&mut conn, &request.user_id, "join").await?;
+        let room_ids =
+            store::rooms_with_membership(&mut conn, user_id.as_str(), Membership::Join).await?;
         Ok(pb::GetJoinedRoomsResponse { room_ids })
     }
 
@@ -87,9 +92,10 @@ impl RoomsService {
     ) -> Result<pb::GetJoinedMembersResponse> {
         let mut conn = self.store.conn().await?;
         if view(&mut conn, &request.room_id, &request.requester).await? != View::Current {
-            return Err(MatrixError::forbidden("You aren't a member of the room").into());
+            return Err(Error::forbidden("You aren't a member of the room"));
         }
-        let rows = store::member_rows_of_room(&mut conn, &request.room_id, Some("join")).await?;
+        let rows =
+            store::member_rows_of_room(&mut conn, &request.room_id, Some(Membership::Join)).await?;
         let joined = rows
             .into_iter()
             .map(|row| {
@@ -111,14 +117,18 @@ impl RoomsService {
     ) -> Result<pb::GetMembersResponse> {
         let mut conn = self.store.conn().await?;
         let view = view(&mut conn, &request.room_id, &request.requester).await?;
+        let only = convert::optional_membership(request.membership)
+            .map_err(|error| Error::invalid_argument(error.to_string()))?;
+        let except = convert::optional_membership(request.not_membership)
+            .map_err(|error| Error::invalid_argument(error.to_string()))?;
         let state = state_for(&mut conn, &request.room_id, view).await?;
         let chunk = state
             .into_iter()
             .filter(|e| e.event_type == "m.room.member")
             .filter(|e| {
-                let membership = e.membership().unwrap_or_default();
-                (request.membership.is_empty() || membership == request.membership)
-                    && (request.not_membership.is_empty() || membership != request.not_membership)
+                let membership = e.membership();
+                only.is_none_or(|only| membership == Some(only))
+                    && except.is_none_or(|except| membership != Some(except))
             })
             .map(|e| to_pb(e, None))
             .collect();
@@ -167,7 +177,7 @@ impl RoomsService {
             Some(event) => Ok(pb::GetStateEventResponse {
                 event: Some(to_pb(event, None)),
             }),
-            None => Err(MatrixError::not_found("Event not found.").into()),
+            None => Err(Error::not_found("Event not found.")),
         }
     }
 
@@ -178,7 +188,7 @@ impl RoomsService {
         let dir = match request.dir.as_str() {
             "" | "b" => Dir::Backward,
             "f" => Dir::Forward,
-            _ => return Err(MatrixError::invalid_param("dir must be 'f' or 'b'").into()),
+            _ => return Err(Error::invalid_argument("dir must be 'f' or 'b'")),
         };
         let from = (!request.from.is_empty())
             .then(|| parse_token(&request.from, "from"))
@@ -242,9 +252,13 @@ impl RoomsService {
         &self,
         request: pb::GetRoomTagsRequest,
     ) -> Result<pb::GetRoomTagsResponse> {
+        let (room_id, user_id) = (
+            parse::room_id(&request.room_id)?,
+            parse::user_id(&request.user_id)?,
+        );
         let mut conn = self.store.conn().await?;
         let content =
-            store::room_account_data(&mut conn, &request.user_id, &request.room_id, "m.tag")
+            store::room_account_data(&mut conn, user_id.as_str(), room_id.as_str(), "m.tag")
                 .await?;
         let tags = tags_of(content.as_deref());
         Ok(pb::GetRoomTagsResponse {
@@ -256,17 +270,21 @@ impl RoomsService {
         &self,
         request: pb::GetMembershipRequest,
     ) -> Result<pb::GetMembershipResponse> {
+        let (room_id, user_id) = (
+            parse::room_id(&request.room_id)?,
+            parse::user_id(&request.user_id)?,
+        );
         let mut conn = self.store.conn().await?;
-        if store::get_room(&mut conn, &request.room_id)
+        if store::get_room(&mut conn, room_id.as_str())
             .await?
             .is_none()
         {
             return Err(room_not_found());
         }
-        let row = store::membership_of(&mut conn, &request.room_id, &request.user_id).await?;
+        let row = store::membership_of(&mut conn, room_id.as_str(), user_id.as_str()).await?;
         Ok(match row {
             Some(row) => pb::GetMembershipResponse {
-                membership: row.membership,
+                membership: pb::Membership::from(row.membership).into(),
                 event_id: row.event_id,
                 content: row.content,
             },
@@ -278,15 +296,18 @@ impl RoomsService {
         &self,
         request: pb::GetRoomRequest,
     ) -> Result<pb::GetRoomResponse> {
+        let room_id = parse::room_id(&request.room_id)?;
         let mut conn = self.store.conn().await?;
-        let Some(room) = store::get_room(&mut conn, &request.room_id).await? else {
+        let Some(room) = store::get_room(&mut conn, room_id.as_str()).await? else {
             return Err(room_not_found());
         };
-        let members = store::member_rows_of_room(&mut conn, &request.room_id, None).await?;
-        let count = |m: &str| members.iter().filter(|r| r.membership == m).count() as i64;
+        let members = store::member_rows_of_room(&mut conn, room_id.as_str(), None).await?;
+        let count = |m: Membership| {
+            i64::try_from(members.iter().filter(|r| r.membership == m).count()).unwrap_or(i64::MAX)
+        };
         Ok(pb::GetRoomResponse {
-            joined_members: count("join"),
-            invited_members: count("invite"),
+            joined_members: count(Membership::Join),
+            invited_members: count(Membership::Invite),
             room_id: room.room_id,
             creator: room.creator,
             created_ts: room.created_ts,
@@ -299,8 +320,9 @@ impl RoomsService {
         &self,
         request: pb::FindServerNoticeRoomRequest,
     ) -> Result<pb::FindServerNoticeRoomResponse> {
+        let user_id = parse::user_id(&request.user_id)?;
         let mut conn = self.store.conn().await?;
-        let room_id = store::find_server_notice_room(&mut conn, &request.user_id).await?;
+        let room_id = store::find_server_notice_room(&mut conn, user_id.as_str()).await?;
         Ok(pb::FindServerNoticeRoomResponse { room_id })
     }
 }

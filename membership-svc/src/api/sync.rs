@@ -18,12 +18,12 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use bailiff_domain::Membership;
 use bailiff_proto::membership as pb;
-use matrix_status::MatrixError;
 use sqlx::AnyConnection;
 use tokio::time::Instant;
 
-use super::{Result, RoomsService, to_pb};
+use super::{Error, Result, RoomsService, parse, to_pb};
 use crate::ids;
 use crate::store::{self, AccountDataRow, Dir, EventRow, MemberRow};
 
@@ -60,15 +60,16 @@ impl RoomsService {
         } else {
             Some(
                 ids::parse_token(&request.since)
-                    .ok_or_else(|| MatrixError::invalid_param("Invalid since token"))?,
+                    .ok_or_else(|| Error::invalid_argument("Invalid since token"))?,
             )
         };
         let limit = match request.timeline_limit {
             0 => DEFAULT_TIMELINE_LIMIT,
             n => n.min(MAX_TIMELINE_LIMIT),
         };
+        let user_id = parse::user_id(&request.user_id)?;
         let params = Params {
-            user_id: &request.user_id,
+            user_id: user_id.as_str(),
             device_id: &request.device_id,
             since,
             full_state: request.full_state,
@@ -132,8 +133,8 @@ impl RoomsService {
         };
         for member in memberships {
             let changed_since = params.since.is_none_or(|since| member.stream_pos > since);
-            match member.membership.as_str() {
-                "join" => {
+            match member.membership {
+                Membership::Join => {
                     let fresh = changed_since || params.full_state;
                     let room_changes = account_changes.get(&member.room_id);
                     if !fresh && !active_rooms.contains(&member.room_id) && room_changes.is_none() {
@@ -151,14 +152,14 @@ impl RoomsService {
                         .await?;
                     response.join.push(room);
                 }
-                "invite" if changed_since => {
+                Membership::Invite if changed_since => {
                     let invite_state = invite_state(&mut tx, &member).await?;
                     response.invite.push(pb::InvitedRoom {
                         room_id: member.room_id,
                         invite_state,
                     });
                 }
-                "leave" | "ban" if params.since.is_some() && changed_since => {
+                Membership::Leave | Membership::Ban if params.since.is_some() && changed_since => {
                     let room = self.left_room(&mut tx, params, &member).await?;
                     response.leave.push(room);
                 }
@@ -222,7 +223,7 @@ impl RoomsService {
         member: &MemberRow,
     ) -> Result<pb::LeftRoom> {
         let since = params.since.unwrap_or(0);
-        let was_joined = member.prev_membership.as_deref() == Some("join");
+        let was_joined = member.prev_membership == Some(Membership::Join);
         let (timeline, state) = if was_joined {
             let (timeline, first_pos) =
                 timeline(conn, params, &member.room_id, since, member.stream_pos).await?;

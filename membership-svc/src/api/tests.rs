@@ -191,7 +191,8 @@ impl Harness {
     }
 
     async fn membership(&self, room: &str, user: &str) -> String {
-        self.c()
+        let membership = self
+            .c()
             .get_membership(GetMembershipRequest {
                 room_id: room.into(),
                 user_id: user.into(),
@@ -199,7 +200,12 @@ impl Harness {
             .await
             .expect("membership")
             .into_inner()
-            .membership
+            .membership;
+        // The text the HTTP answers spell ("" when never a member).
+        bailiff_proto::convert::optional_membership(membership)
+            .ok()
+            .flatten()
+            .map_or_else(String::new, |m| m.as_str().to_owned())
     }
 }
 
@@ -459,8 +465,8 @@ test_on_both_backends!(join_leave_and_joined_members, |db: Database| async move 
         .get_members(GetMembersRequest {
             room_id: room.clone(),
             requester: ALICE.into(),
-            membership: "leave".into(),
-            not_membership: String::new(),
+            membership: Membership::Leave.into(),
+            not_membership: Membership::Unspecified.into(),
         })
         .await
         .expect("members")

@@ -1,12 +1,15 @@
-//! The generated `Evacuations` gRPC service over [`Evacuator`].
+//! The generated `Evacuations` gRPC service over [`Evacuator`]. Request IDs are checked
+//! here, once; a bad one is `INVALID_ARGUMENT` through [`Error`].
 
-use bailiff_database::fault;
+use bailiff_domain::{OwnedRoomId, OwnedUserId};
 use bailiff_proto::membership as pb;
 use bailiff_proto::membership::evacuations_server::Evacuations;
 use bailiff_telemetry::propagation;
 use tonic::{Request, Response, Status};
 
-use super::{Error, Evacuator, JobRow, Kind, job_not_found};
+use super::Evacuator;
+use super::job::{Job, Target, job_not_found};
+use crate::error::Error;
 
 /// The gRPC face of evacuation jobs; cheap to clone.
 #[derive(Clone)]
@@ -15,6 +18,7 @@ pub struct EvacuationsService {
 }
 
 impl EvacuationsService {
+    /// The service over `evacuator`.
     pub fn new(evacuator: Evacuator) -> Self {
         Self { evacuator }
     }
@@ -24,23 +28,30 @@ impl EvacuationsService {
         &self.evacuator
     }
 
-    async fn evacuate(&self, kind: Kind, target: &str, wait: bool) -> Result<pb::Job, Error> {
+    async fn evacuate(&self, target: Target, wait: bool) -> Result<pb::Job, Error> {
         let trace = propagation::context_map(&tracing::Span::current());
-        let planned = self.evacuator.plan(kind, target, &trace).await?;
+        let planned = self.evacuator.plan(&target, &trace).await?;
         let mut job = planned.job;
         if wait && !job.is_finished() {
             job = self.evacuator.wait(&job.job_id).await?;
         }
         Ok(to_pb(job, planned.affected, planned.existing))
     }
+
+    async fn get(&self, job_id: &str) -> Result<pb::Job, Error> {
+        match self.evacuator.job(job_id).await? {
+            Some((job, affected)) => Ok(to_pb(job, affected, false)),
+            None => Err(job_not_found()),
+        }
+    }
 }
 
-fn to_pb(job: JobRow, affected: Vec<String>, existing: bool) -> pb::Job {
+fn to_pb(job: Job, affected: Vec<String>, existing: bool) -> pb::Job {
     pb::Job {
         job_id: job.job_id,
-        kind: job.kind,
-        target: job.target,
-        status: job.status,
+        kind: pb::JobKind::from(job.kind()).into(),
+        target: job.target.as_str().to_owned(),
+        status: pb::JobStatus::from(job.status).into(),
         total: job.total,
         done: job.done,
         failed: job.failed,
@@ -58,9 +69,10 @@ impl Evacuations for EvacuationsService {
         request: Request<pb::EvacuateRoomRequest>,
     ) -> Result<Response<pb::Job>, Status> {
         let request = request.into_inner();
+        let room_id = OwnedRoomId::try_from(request.room_id)
+            .map_err(|_| Error::invalid_argument("Invalid room ID"))?;
         Ok(Response::new(
-            self.evacuate(Kind::Room, &request.room_id, request.wait)
-                .await?,
+            self.evacuate(Target::Room(room_id), request.wait).await?,
         ))
     }
 
@@ -69,9 +81,10 @@ impl Evacuations for EvacuationsService {
         request: Request<pb::EvacuateUserRequest>,
     ) -> Result<Response<pb::Job>, Status> {
         let request = request.into_inner();
+        let user_id = OwnedUserId::try_from(request.user_id)
+            .map_err(|_| Error::invalid_argument("Invalid user ID"))?;
         Ok(Response::new(
-            self.evacuate(Kind::User, &request.user_id, request.wait)
-                .await?,
+            self.evacuate(Target::User(user_id), request.wait).await?,
         ))
     }
 
@@ -79,11 +92,6 @@ impl Evacuations for EvacuationsService {
         &self,
         request: Request<pb::GetJobRequest>,
     ) -> Result<Response<pb::Job>, Status> {
-        let job_id = request.into_inner().job_id;
-        match self.evacuator.job(&job_id).await {
-            Ok(Some((job, affected))) => Ok(Response::new(to_pb(job, affected, false))),
-            Ok(None) => Err(job_not_found().into()),
-            Err(error) => Err(fault(error).into()),
-        }
+        Ok(Response::new(self.get(&request.into_inner().job_id).await?))
     }
 }

@@ -1,69 +1,83 @@
 //! SQL of evacuation jobs and their chunks (tables in [`super::schema`]). Like the room
 //! store, every function takes a connection so several compose in one transaction.
 
+//!
+//! Rows come back as [`JobRow`] (the columns' text) and are decoded into [`Job`] with
+//! `TryFrom`: a kind, status or target that does not decode is an error, never a default.
+
 use std::collections::HashMap;
 
+use bailiff_domain::{ChunkState, JobStatus, Membership};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
+use super::job::{Job, Target};
+use crate::error::Error;
 use crate::store::{Prior, ROWS_PER_STATEMENT, keys_per_statement, placeholders, row_placeholders};
 
-/// Job states.
-pub const QUEUED: &str = "queued";
-pub const RUNNING: &str = "running";
-pub const COMPLETE: &str = "complete";
-pub const FAILED: &str = "failed";
-pub const ALL_STATES: [&str; 4] = [QUEUED, RUNNING, COMPLETE, FAILED];
-
-/// Chunk states.
-const PENDING: &str = "pending";
-const DONE: &str = "done";
-const CHUNK_FAILED: &str = "failed";
-
-/// A job record (without its affected set, which lives in the chunks).
+/// A job's row as stored, before decoding into a [`Job`].
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct JobRow {
+    /// See [`Job::job_id`].
     pub job_id: String,
-    /// `room` or `user`.
+    /// A [`bailiff_domain::JobKind`] spelling.
     pub kind: String,
+    /// See [`Job::target`].
     pub target: String,
+    /// A [`JobStatus`] spelling.
     pub status: String,
+    /// See [`Job::total`].
     pub total: i64,
+    /// See [`Job::done`].
     pub done: i64,
+    /// See [`Job::failed`].
     pub failed: i64,
+    /// See [`Job::created_ts`].
     pub created_ts: i64,
+    /// See [`Job::finished_ts`].
     pub finished_ts: Option<i64>,
-    /// JSON object: the W3C trace context of the request that planned the job.
+    /// See [`Job::trace_context`].
     pub trace_context: String,
-}
-
-impl JobRow {
-    /// Complete or failed: nothing more will happen to it.
-    pub fn is_finished(&self) -> bool {
-        self.status == COMPLETE || self.status == FAILED
-    }
 }
 
 const JOB_COLUMNS: &str =
     "job_id, kind, target, status, total, done, failed, created_ts, finished_ts, trace_context";
 
+/// `status IN (queued, running)`, spelled as the partial unique index spells it (in
+/// `super::schema`), so PostgreSQL can use that index.
+fn active_status_sql() -> String {
+    format!(
+        "status IN ('{}', '{}')",
+        JobStatus::Queued.as_str(),
+        JobStatus::Running.as_str()
+    )
+}
+
+fn decode(row: Option<JobRow>) -> Result<Option<Job>, Error> {
+    row.map(Job::try_from).transpose()
+}
+
 /// The queued or running job for (kind, target), if any.
-pub async fn active_job(
-    conn: &mut AnyConnection,
-    kind: &str,
-    target: &str,
-) -> Result<Option<JobRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
+pub async fn active_job(conn: &mut AnyConnection, target: &Target) -> Result<Option<Job>, Error> {
+    let row = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {JOB_COLUMNS} FROM membership_evac_jobs WHERE kind = $1 AND target = $2 \
-         AND status IN ('queued', 'running')"
+         AND {}",
+        active_status_sql()
     )))
-    .bind(kind)
-    .bind(target)
+    .bind(target.kind().as_str())
+    .bind(target.as_str())
     .fetch_optional(&mut *conn)
-    .await
+    .await?;
+    decode(row)
 }
 
 /// A job by ID.
-pub async fn get_job(
+pub async fn get_job(conn: &mut AnyConnection, job_id: &str) -> Result<Option<Job>, Error> {
+    decode(get_job_row(conn, job_id).await?)
+}
+
+/// A job's row by ID, undecoded: for the applier, which must settle the chunks of a
+/// job whose row does not decode.
+pub async fn get_job_row(
     conn: &mut AnyConnection,
     job_id: &str,
 ) -> Result<Option<JobRow>, sqlx::Error> {
@@ -77,16 +91,16 @@ pub async fn get_job(
 
 /// Records a job. `false` when another queued or running job for the same (kind,
 /// target) already holds the unique index.
-pub async fn insert_job(conn: &mut AnyConnection, job: &JobRow) -> Result<bool, sqlx::Error> {
+pub async fn insert_job(conn: &mut AnyConnection, job: &Job) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO membership_evac_jobs (job_id, kind, target, status, total, done, failed, \
          created_ts, finished_ts, trace_context) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT DO NOTHING",
     )
     .bind(&job.job_id)
-    .bind(&job.kind)
-    .bind(&job.target)
-    .bind(&job.status)
+    .bind(job.kind().as_str())
+    .bind(job.target.as_str())
+    .bind(job.status.as_str())
     .bind(job.total)
     .bind(job.done)
     .bind(job.failed)
@@ -119,7 +133,7 @@ pub async fn insert_chunks(
             query = query
                 .bind(job_id)
                 .bind(*chunk)
-                .bind(PENDING)
+                .bind(ChunkState::Pending.as_str())
                 .bind(items.len() as i64)
                 .bind(serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned()))
                 .bind(now_ms);
@@ -158,11 +172,11 @@ pub async fn claim_chunk(
         "UPDATE membership_evac_chunks SET state = $1, finished_ts = $2 \
          WHERE job_id = $3 AND chunk = $4 AND state = $5 RETURNING items",
     )
-    .bind(DONE)
+    .bind(ChunkState::Done.as_str())
     .bind(now_ms)
     .bind(job_id)
     .bind(chunk)
-    .bind(PENDING)
+    .bind(ChunkState::Pending.as_str())
     .fetch_optional(&mut *conn)
     .await?;
     Ok(items.as_deref().map(parse_items))
@@ -180,18 +194,18 @@ pub async fn fail_chunk(
         "UPDATE membership_evac_chunks SET state = $1, finished_ts = $2 \
          WHERE job_id = $3 AND chunk = $4 AND state = $5 RETURNING size",
     )
-    .bind(CHUNK_FAILED)
+    .bind(ChunkState::Failed.as_str())
     .bind(now_ms)
     .bind(job_id)
     .bind(chunk)
-    .bind(PENDING)
+    .bind(ChunkState::Pending.as_str())
     .fetch_optional(&mut *conn)
     .await
 }
 
 /// Adds settled entries to a job's counters and moves its status on: `running` while
 /// entries remain, then `complete` (nothing failed) or `failed`, with `finished_ts`.
-/// Returns the updated job.
+/// Returns the updated row, undecoded (see [`get_job_row`]).
 pub async fn advance(
     conn: &mut AnyConnection,
     job_id: &str,
@@ -202,8 +216,8 @@ pub async fn advance(
     sqlx::query_as(AssertSqlSafe(format!(
         "UPDATE membership_evac_jobs SET done = done + $1, failed = failed + $2, \
          status = CASE WHEN done + $1 + failed + $2 >= total \
-             THEN (CASE WHEN failed + $2 > 0 THEN 'failed' ELSE 'complete' END) \
-             ELSE 'running' END, \
+             THEN (CASE WHEN failed + $2 > 0 THEN $5 ELSE $6 END) \
+             ELSE $7 END, \
          finished_ts = CASE WHEN done + $1 + failed + $2 >= total THEN $3 ELSE NULL END \
          WHERE job_id = $4 RETURNING {JOB_COLUMNS}"
     )))
@@ -211,15 +225,22 @@ pub async fn advance(
     .bind(failed)
     .bind(now_ms)
     .bind(job_id)
+    .bind(JobStatus::Failed.as_str())
+    .bind(JobStatus::Complete.as_str())
+    .bind(JobStatus::Running.as_str())
     .fetch_optional(&mut *conn)
     .await
 }
 
-/// Queued and running jobs, oldest first.
-pub async fn unfinished_jobs(conn: &mut AnyConnection) -> Result<Vec<JobRow>, sqlx::Error> {
+/// (job ID, trace context) of queued and running jobs, oldest first. Only what
+/// re-queueing needs, so a job whose kind does not decode is re-queued too (and its
+/// chunks then failed by the applier) rather than blocking the others.
+pub async fn unfinished_jobs(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {JOB_COLUMNS} FROM membership_evac_jobs WHERE status IN ('queued', 'running') \
-         ORDER BY created_ts"
+        "SELECT job_id, trace_context FROM membership_evac_jobs WHERE {} ORDER BY created_ts",
+        active_status_sql()
     )))
     .fetch_all(&mut *conn)
     .await
@@ -237,7 +258,7 @@ pub async fn touch_pending_chunks(
     )
     .bind(now_ms)
     .bind(job_id)
-    .bind(PENDING)
+    .bind(ChunkState::Pending.as_str())
     .fetch_all(&mut *conn)
     .await?;
     chunks.sort_unstable();
@@ -260,7 +281,7 @@ pub async fn claim_stale_chunks(
          RETURNING job_id, chunk",
     )
     .bind(now_ms)
-    .bind(PENDING)
+    .bind(ChunkState::Pending.as_str())
     .bind(cutoff_ms)
     .bind(limit)
     .fetch_all(&mut *conn)
@@ -287,11 +308,15 @@ pub async fn trace_contexts(
     Ok(found)
 }
 
-/// Number of jobs in each state.
-pub async fn count_by_status(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT status, COUNT(*) FROM membership_evac_jobs GROUP BY status")
-        .fetch_all(&mut *conn)
-        .await
+/// Number of jobs in each state. A status that names no [`JobStatus`] is an error.
+pub async fn count_by_status(conn: &mut AnyConnection) -> Result<Vec<(JobStatus, i64)>, Error> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM membership_evac_jobs GROUP BY status")
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.into_iter()
+        .map(|(status, count)| Ok((status.parse()?, count)))
+        .collect()
 }
 
 /// The current member event (ID, content, sender) of those of `users` whose membership
@@ -306,11 +331,12 @@ pub async fn joined_member_events(
     for batch in users.chunks(keys_per_statement(conn)) {
         let sql = format!(
             "SELECT user_id, event_id, content, sender FROM membership_members \
-             WHERE room_id = $1 AND membership = 'join' AND user_id IN ({})",
-            placeholders(2, batch.len())
+             WHERE room_id = $1 AND membership = $2 AND user_id IN ({})",
+            placeholders(3, batch.len())
         );
-        let mut query =
-            sqlx::query_as::<_, (String, String, String, String)>(AssertSqlSafe(sql)).bind(room_id);
+        let mut query = sqlx::query_as::<_, (String, String, String, String)>(AssertSqlSafe(sql))
+            .bind(room_id)
+            .bind(Membership::Join.as_str());
         for user in batch {
             query = query.bind(user);
         }

@@ -11,8 +11,11 @@ use replica_bus::ReplicaBus;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use bailiff_domain::Membership;
+
 use super::*;
-use crate::store::{NewEvent, RoomRow};
+use crate::notifier::SyncNotifier;
+use crate::store::{self, MemberChange, NewEvent, RoomRow, Store};
 
 const HS: &str = "hs";
 
@@ -115,11 +118,19 @@ async fn membership(store: &Store, room_id: &str, user_id: &str) -> Option<Strin
     store::membership_of(&mut conn, room_id, user_id)
         .await
         .expect("membership")
-        .map(|m| m.membership)
+        .map(|m| m.membership.as_str().to_owned())
 }
 
 fn join() -> Value {
     json!({"membership": "join"})
+}
+
+fn room(room_id: &str) -> Target {
+    Target::Room(room_id.try_into().expect("room ID"))
+}
+
+fn user(user_id: &str) -> Target {
+    Target::User(user_id.try_into().expect("user ID"))
 }
 
 fn no_trace() -> HashMap<String, String> {
@@ -149,7 +160,7 @@ test_on_both_backends!(
         store::append_member_events(
             &mut tx,
             "!r:hs",
-            &[MemberChange::by_self("@left:hs", "leave", "{}")],
+            &[MemberChange::by_self("@left:hs", Membership::Leave, "{}")],
             2,
         )
         .await
@@ -158,7 +169,7 @@ test_on_both_backends!(
 
         let evacuator = evacuator(&store, small_chunks());
         let planned = evacuator
-            .plan(Kind::Room, "!r:hs", &no_trace())
+            .plan(&room("!r:hs"), &no_trace())
             .await
             .expect("plan");
         assert!(!planned.existing);
@@ -168,7 +179,7 @@ test_on_both_backends!(
             (planned.job.total, planned.job.done, planned.job.failed),
             (4, 0, 0)
         );
-        assert_eq!(planned.job.kind, "room");
+        assert_eq!(planned.job.kind(), "room");
         assert_eq!(planned.job.finished_ts, None);
 
         let (job, affected) = evacuator
@@ -196,8 +207,12 @@ test_on_both_backends!(
         );
 
         // Unknown room: 404 with the pinned text, and no job.
-        match evacuator.plan(Kind::Room, "!nope:hs", &no_trace()).await {
-            Err(Error::Matrix(error)) => {
+        match evacuator
+            .plan(&room("!nope:hs"), &no_trace())
+            .await
+            .map_err(|e| e.to_matrix())
+        {
+            Err(error) => {
                 assert_eq!(
                     (error.status, error.message.as_str()),
                     (404, "room does not exist")
@@ -228,7 +243,7 @@ test_on_both_backends!(
         .await;
         let evacuator = evacuator(&store, small_chunks());
         let planned = evacuator
-            .plan(Kind::Room, "!r:hs", &no_trace())
+            .plan(&room("!r:hs"), &no_trace())
             .await
             .expect("plan");
         let job_id = planned.job.job_id.clone();
@@ -328,7 +343,7 @@ test_on_both_backends!(
         store::append_member_events(
             &mut tx,
             "!j1:hs",
-            &[MemberChange::by_self("@u:hs", "join", &joined)],
+            &[MemberChange::by_self("@u:hs", Membership::Join, &joined)],
             2,
         )
         .await
@@ -336,7 +351,7 @@ test_on_both_backends!(
         store::append_member_events(
             &mut tx,
             "!j2:hs",
-            &[MemberChange::by_self("@u:hs", "join", "{}")],
+            &[MemberChange::by_self("@u:hs", Membership::Join, "{}")],
             2,
         )
         .await
@@ -344,7 +359,7 @@ test_on_both_backends!(
         store::append_member_events(
             &mut tx,
             "!gone:hs",
-            &[MemberChange::by_self("@u:hs", "leave", "{}")],
+            &[MemberChange::by_self("@u:hs", Membership::Leave, "{}")],
             2,
         )
         .await
@@ -353,11 +368,11 @@ test_on_both_backends!(
 
         let evacuator = evacuator(&store, small_chunks());
         let planned = evacuator
-            .plan(Kind::User, "@u:hs", &no_trace())
+            .plan(&user("@u:hs"), &no_trace())
             .await
             .expect("plan");
         assert_eq!(planned.affected, ["!j1:hs", "!j2:hs", "!i1:hs"]);
-        assert_eq!(planned.job.kind, "user");
+        assert_eq!(planned.job.kind(), "user");
         for chunk in [0, 1, 0, 1] {
             evacuator
                 .apply_chunk(&planned.job.job_id, chunk)
@@ -390,7 +405,7 @@ test_on_both_backends!(
 
         // An unknown user: a job with nothing to do, complete at once.
         let planned = evacuator
-            .plan(Kind::User, "@nobody:hs", &no_trace())
+            .plan(&user("@nobody:hs"), &no_trace())
             .await
             .expect("plan");
         assert!(planned.affected.is_empty());
@@ -409,14 +424,14 @@ test_on_both_backends!(
         room_with(&store, "!r:hs", "@creator:hs", &[("@a:hs", join())]).await;
         let evacuator = evacuator(&store, small_chunks());
         let first = evacuator
-            .plan(Kind::Room, "!r:hs", &no_trace())
+            .plan(&room("!r:hs"), &no_trace())
             .await
             .expect("plan");
         // Concurrent and sequential repeats all find the same job.
         let trace = no_trace();
         let (second, third) = tokio::join!(
-            evacuator.plan(Kind::Room, "!r:hs", &trace),
-            evacuator.plan(Kind::Room, "!r:hs", &trace),
+            evacuator.plan(&room("!r:hs"), &trace),
+            evacuator.plan(&room("!r:hs"), &trace),
         );
         for again in [second.expect("second"), third.expect("third")] {
             assert!(again.existing);
@@ -425,7 +440,7 @@ test_on_both_backends!(
         }
         // A different target is a different job.
         let other = evacuator
-            .plan(Kind::User, "@a:hs", &no_trace())
+            .plan(&user("@a:hs"), &no_trace())
             .await
             .expect("user job");
         assert_ne!(other.job.job_id, first.job.job_id);
@@ -435,7 +450,7 @@ test_on_both_backends!(
             .await
             .expect("apply");
         let fresh = evacuator
-            .plan(Kind::Room, "!r:hs", &no_trace())
+            .plan(&room("!r:hs"), &no_trace())
             .await
             .expect("fresh");
         assert!(!fresh.existing);
@@ -470,7 +485,7 @@ test_on_both_backends!(
         .await;
         let evacuator = evacuator(&store, small_chunks());
         let planned = evacuator
-            .plan(Kind::Room, "!r:hs", &no_trace())
+            .plan(&room("!r:hs"), &no_trace())
             .await
             .expect("plan");
         let job_id = planned.job.job_id;
@@ -515,7 +530,7 @@ test_on_both_backends!(
         // memory (its workers never ran).
         let crashed = evacuator(&store, small_chunks());
         let planned = crashed
-            .plan(Kind::Room, "!r:hs", &no_trace())
+            .plan(&room("!r:hs"), &no_trace())
             .await
             .expect("plan");
         assert_eq!(planned.job.total, 10);
@@ -567,7 +582,7 @@ test_on_both_backends!(
         // Planned by a process whose queue lost the chunks.
         let planner = evacuator(&store, settings.clone());
         let planned = planner
-            .plan(Kind::Room, "!r:hs", &no_trace())
+            .plan(&room("!r:hs"), &no_trace())
             .await
             .expect("plan");
         assert_eq!(
@@ -608,7 +623,7 @@ test_on_both_backends!(
             },
         );
         let planned = evacuator
-            .plan(Kind::Room, "!r:hs", &no_trace())
+            .plan(&room("!r:hs"), &no_trace())
             .await
             .expect("plan");
         let waiter = {
@@ -628,7 +643,70 @@ test_on_both_backends!(
             .expect("join")
             .expect("wait");
         assert_eq!(job.status, "complete");
-        assert!(matches!(evacuator.wait("nope").await, Err(Error::Matrix(e)) if e.status == 404));
+        assert!(
+            matches!(evacuator.wait("nope").await.map_err(|e| e.to_matrix()), Err(e) if e.status == 404)
+        );
         assert!(evacuator.job("nope").await.expect("job").is_none());
+    }
+);
+
+test_on_both_backends!(
+    a_job_whose_kind_does_not_decode_fails_its_chunks_instead_of_counting_them,
+    |db: Database| async move {
+        let store = store(db).await;
+        room_with(
+            &store,
+            "!r:hs",
+            "@creator:hs",
+            &[("@a:hs", join()), ("@b:hs", join())],
+        )
+        .await;
+        let evacuator = evacuator(&store, small_chunks());
+        let planned = evacuator
+            .plan(&room("!r:hs"), &no_trace())
+            .await
+            .expect("plan");
+        let job_id = planned.job.job_id;
+        // A kind this build does not know, as a newer version might write.
+        sqlx::query("UPDATE membership_evac_jobs SET kind = 'planet' WHERE job_id = $1")
+            .bind(&job_id)
+            .execute(&store.db().pool)
+            .await
+            .expect("unknown kind");
+
+        assert_eq!(
+            evacuator.apply_chunk(&job_id, 0).await.expect("apply"),
+            Applied::Undecodable { size: 2 }
+        );
+        assert_eq!(
+            evacuator.apply_chunk(&job_id, 0).await.expect("again"),
+            Applied::AlreadySettled
+        );
+        assert_eq!(
+            evacuator.apply_chunk(&job_id, 1).await.expect("apply 1"),
+            Applied::Undecodable { size: 1 }
+        );
+        // Nobody left, and nothing was counted as done.
+        for user in ["@creator:hs", "@a:hs", "@b:hs"] {
+            assert_eq!(
+                membership(&store, "!r:hs", user).await.as_deref(),
+                Some("join")
+            );
+        }
+        let mut conn = store.conn().await.expect("conn");
+        let row = jobs::get_job_row(&mut conn, &job_id)
+            .await
+            .expect("row")
+            .expect("known");
+        assert_eq!(
+            (row.status.as_str(), row.done, row.failed, row.total),
+            ("failed", 0, 3, 3)
+        );
+        assert!(row.finished_ts.is_some());
+        // Reading the job is a fault (500 without detail), never a default.
+        assert!(matches!(
+            evacuator.job(&job_id).await,
+            Err(crate::Error::CorruptRow(_))
+        ));
     }
 );

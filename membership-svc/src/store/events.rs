@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use bailiff_domain::Membership;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::{ROWS_PER_STATEMENT, allocate, keys_per_statement, placeholders, row_placeholders};
@@ -40,8 +41,9 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    /// `membership` of an `m.room.member` event's content.
-    pub fn membership(&self) -> Option<String> {
+    /// `membership` of an `m.room.member` event's content; `None` when absent or not a
+    /// known membership.
+    pub fn membership(&self) -> Option<Membership> {
         membership_of_content(&self.content)
     }
 }
@@ -99,9 +101,9 @@ pub enum Dir {
     Backward,
 }
 
-pub(crate) fn membership_of_content(content: &str) -> Option<String> {
+pub(crate) fn membership_of_content(content: &str) -> Option<Membership> {
     let value: serde_json::Value = serde_json::from_str(content).ok()?;
-    value.get("membership")?.as_str().map(str::to_owned)
+    value.get("membership")?.as_str()?.parse().ok()
 }
 
 /// What a state key currently holds: the current state event's ID, content and sender.
@@ -184,7 +186,7 @@ struct LaidOut {
     /// Indexes into `stored` of the last event per (room, type, state_key).
     state_rows: Vec<usize>,
     /// The member events among `state_rows`, with the membership each replaces.
-    member_rows: Vec<(usize, Option<String>)>,
+    member_rows: Vec<(usize, Option<Membership>)>,
 }
 
 impl LaidOut {
@@ -212,7 +214,7 @@ fn lay_out(
     let mut stored = Vec::with_capacity(events.len());
     // (type, state_key) -> index in `stored` of the last event for it, for the upserts.
     let mut last_state: HashMap<(String, String), usize> = HashMap::new();
-    let mut prev_membership: HashMap<usize, Option<String>> = HashMap::new();
+    let mut prev_membership: HashMap<usize, Option<Membership>> = HashMap::new();
     for (event, pos) in events.iter().zip(positions) {
         let event_id = ids::event_id(
             room_id,
@@ -277,7 +279,7 @@ fn lay_out(
 
     let mut state_rows: Vec<usize> = last_state.values().copied().collect();
     state_rows.sort_unstable();
-    let member_rows: Vec<(usize, Option<String>)> = state_rows
+    let member_rows: Vec<(usize, Option<Membership>)> = state_rows
         .iter()
         .filter(|i| stored[**i].event_type == "m.room.member")
         .map(|i| (*i, prev_membership.remove(i).flatten()))
@@ -396,7 +398,7 @@ async fn upsert_current_state(
 async fn upsert_members(
     conn: &mut AnyConnection,
     rows: &[EventRow],
-    members: &[(usize, Option<String>)],
+    members: &[(usize, Option<Membership>)],
 ) -> Result<(), sqlx::Error> {
     const WIDTH: usize = 8;
     for chunk in members.chunks(ROWS_PER_STATEMENT) {
@@ -414,8 +416,8 @@ async fn upsert_members(
             query = query
                 .bind(&row.room_id)
                 .bind(row.state_key.as_deref().unwrap_or_default())
-                .bind(row.membership().unwrap_or_else(|| "leave".to_owned()))
-                .bind(prev.as_deref())
+                .bind(row.membership().unwrap_or(Membership::Leave).as_str())
+                .bind(prev.map(Membership::as_str))
                 .bind(&row.event_id)
                 .bind(row.stream_pos)
                 .bind(&row.sender)
@@ -610,12 +612,13 @@ pub async fn joined_rooms_with_events_between(
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT DISTINCT e.room_id FROM membership_events e JOIN membership_members m \
-         ON m.room_id = e.room_id WHERE m.user_id = $1 AND m.membership = 'join' \
+         ON m.room_id = e.room_id WHERE m.user_id = $1 AND m.membership = $4 \
          AND e.stream_pos > $2 AND e.stream_pos <= $3",
     )
     .bind(user_id)
     .bind(after)
     .bind(upto)
+    .bind(Membership::Join.as_str())
     .fetch_all(&mut *conn)
     .await
 }

@@ -2,7 +2,10 @@
 
 use std::collections::HashMap;
 
+use bailiff_domain::{Membership, UnknownVariant};
 use sqlx::{AnyConnection, AssertSqlSafe};
+
+use crate::error::Error;
 
 use super::{keys_per_statement, placeholders};
 
@@ -11,21 +14,65 @@ use super::events::{
 };
 
 /// A user's current membership in a room (from its latest `m.room.member` event).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberRow {
+    /// The room.
     pub room_id: String,
+    /// The member.
     pub user_id: String,
-    /// `join`, `invite`, `leave` or `ban`.
-    pub membership: String,
+    /// The current membership.
+    pub membership: Membership,
     /// Membership before this event, when there was one.
-    pub prev_membership: Option<String>,
+    pub prev_membership: Option<Membership>,
+    /// The member event.
     pub event_id: String,
     /// Position of the member event: for `join`, the join order.
     pub stream_pos: i64,
+    /// Who sent the member event.
     pub sender: String,
     /// JSON object text of the member event.
     pub content: String,
 }
+
+/// A `membership_members` row as stored, before decoding into a [`MemberRow`].
+#[derive(sqlx::FromRow)]
+struct MemberRecord {
+    room_id: String,
+    user_id: String,
+    membership: String,
+    prev_membership: Option<String>,
+    event_id: String,
+    stream_pos: i64,
+    sender: String,
+    content: String,
+}
+
+impl TryFrom<MemberRecord> for MemberRow {
+    type Error = UnknownVariant;
+
+    fn try_from(row: MemberRecord) -> Result<Self, Self::Error> {
+        Ok(Self {
+            membership: row.membership.parse()?,
+            prev_membership: row.prev_membership.map(|m| m.parse()).transpose()?,
+            room_id: row.room_id,
+            user_id: row.user_id,
+            event_id: row.event_id,
+            stream_pos: row.stream_pos,
+            sender: row.sender,
+            content: row.content,
+        })
+    }
+}
+
+fn decode_all(rows: Vec<MemberRecord>) -> Result<Vec<MemberRow>, Error> {
+    Ok(rows
+        .into_iter()
+        .map(MemberRow::try_from)
+        .collect::<Result<_, _>>()?)
+}
+
+const MEMBER_COLUMNS: &str =
+    "room_id, user_id, membership, prev_membership, event_id, stream_pos, sender, content";
 
 /// One membership change for [`append_member_events`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,8 +81,8 @@ pub struct MemberChange<'a> {
     pub user_id: &'a str,
     /// Who makes the change; the member themself for a self-leave.
     pub sender: &'a str,
-    /// The new membership (`leave`, `join`, `invite`, `ban`).
-    pub membership: &'a str,
+    /// The new membership.
+    pub membership: Membership,
     /// JSON object to use as content (e.g. the prior member content); its `membership`
     /// key is set to `membership`. Invalid or non-object text counts as `{}`.
     pub content: &'a str,
@@ -43,7 +90,7 @@ pub struct MemberChange<'a> {
 
 impl<'a> MemberChange<'a> {
     /// A change the member makes themself (sender = user).
-    pub fn by_self(user_id: &'a str, membership: &'a str, content: &'a str) -> Self {
+    pub fn by_self(user_id: &'a str, membership: Membership, content: &'a str) -> Self {
         Self {
             user_id,
             sender: user_id,
@@ -97,12 +144,12 @@ fn member_events(changes: &[MemberChange<'_>]) -> Vec<NewEvent> {
 }
 
 /// `content` (an object, else `{}`) with `membership` set.
-pub(crate) fn member_content(content: &str, membership: &str) -> String {
+pub(crate) fn member_content(content: &str, membership: Membership) -> String {
     let mut object = match serde_json::from_str::<serde_json::Value>(content) {
         Ok(serde_json::Value::Object(object)) => object,
         _ => serde_json::Map::new(),
     };
-    object.insert("membership".into(), membership.into());
+    object.insert("membership".into(), membership.as_str().into());
     serde_json::Value::Object(object).to_string()
 }
 
@@ -111,15 +158,15 @@ pub async fn membership_of(
     conn: &mut AnyConnection,
     room_id: &str,
     user_id: &str,
-) -> Result<Option<MemberRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT room_id, user_id, membership, prev_membership, event_id, stream_pos, sender, \
-         content FROM membership_members WHERE room_id = $1 AND user_id = $2",
-    )
+) -> Result<Option<MemberRow>, Error> {
+    let row: Option<MemberRecord> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {MEMBER_COLUMNS} FROM membership_members WHERE room_id = $1 AND user_id = $2"
+    )))
     .bind(room_id)
     .bind(user_id)
     .fetch_optional(&mut *conn)
-    .await
+    .await?;
+    Ok(row.map(MemberRow::try_from).transpose()?)
 }
 
 /// The current membership of each of `user_ids` in each of `room_ids` that has one, by
@@ -128,7 +175,7 @@ pub async fn memberships_in(
     conn: &mut AnyConnection,
     room_ids: &[&str],
     user_ids: &[&str],
-) -> Result<HashMap<(String, String), String>, sqlx::Error> {
+) -> Result<HashMap<(String, String), Membership>, Error> {
     let mut found = HashMap::new();
     if user_ids.is_empty() {
         return Ok(found);
@@ -148,7 +195,7 @@ pub async fn memberships_in(
             query = query.bind(*user_id);
         }
         for (room_id, user_id, membership) in query.fetch_all(&mut *conn).await? {
-            found.insert((room_id, user_id), membership);
+            found.insert((room_id, user_id), membership.parse()?);
         }
     }
     Ok(found)
@@ -158,29 +205,29 @@ pub async fn memberships_in(
 pub async fn memberships_of_user(
     conn: &mut AnyConnection,
     user_id: &str,
-) -> Result<Vec<MemberRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT room_id, user_id, membership, prev_membership, event_id, stream_pos, sender, \
-         content FROM membership_members WHERE user_id = $1 ORDER BY stream_pos",
-    )
+) -> Result<Vec<MemberRow>, Error> {
+    let rows = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {MEMBER_COLUMNS} FROM membership_members WHERE user_id = $1 ORDER BY stream_pos"
+    )))
     .bind(user_id)
     .fetch_all(&mut *conn)
-    .await
+    .await?;
+    decode_all(rows)
 }
 
-/// Rooms where the user's membership is `membership` (e.g. `join`, `invite`), ordered by
-/// the position of that membership event (join order for `join`).
+/// Rooms where the user's membership is `membership`, ordered by the position of that
+/// membership event (join order for `join`).
 pub async fn rooms_with_membership(
     conn: &mut AnyConnection,
     user_id: &str,
-    membership: &str,
+    membership: Membership,
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT room_id FROM membership_members WHERE user_id = $1 AND membership = $2 \
          ORDER BY stream_pos",
     )
     .bind(user_id)
-    .bind(membership)
+    .bind(membership.as_str())
     .fetch_all(&mut *conn)
     .await
 }
@@ -190,30 +237,30 @@ pub async fn rooms_with_membership(
 pub async fn member_rows_of_room(
     conn: &mut AnyConnection,
     room_id: &str,
-    membership: Option<&str>,
-) -> Result<Vec<MemberRow>, sqlx::Error> {
-    match membership {
+    membership: Option<Membership>,
+) -> Result<Vec<MemberRow>, Error> {
+    let rows = match membership {
         Some(membership) => {
-            sqlx::query_as(
-                "SELECT room_id, user_id, membership, prev_membership, event_id, stream_pos, \
-                 sender, content FROM membership_members WHERE room_id = $1 AND membership = $2 \
-                 ORDER BY stream_pos",
-            )
+            sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT {MEMBER_COLUMNS} FROM membership_members WHERE room_id = $1 \
+                 AND membership = $2 ORDER BY stream_pos"
+            )))
             .bind(room_id)
-            .bind(membership)
+            .bind(membership.as_str())
             .fetch_all(&mut *conn)
-            .await
+            .await?
         }
         None => {
-            sqlx::query_as(
-                "SELECT room_id, user_id, membership, prev_membership, event_id, stream_pos, \
-                 sender, content FROM membership_members WHERE room_id = $1 ORDER BY stream_pos",
-            )
+            sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT {MEMBER_COLUMNS} FROM membership_members WHERE room_id = $1 \
+                 ORDER BY stream_pos"
+            )))
             .bind(room_id)
             .fetch_all(&mut *conn)
-            .await
+            .await?
         }
-    }
+    };
+    decode_all(rows)
 }
 
 /// Local users (`@…:server_name`) whose membership in the room is `join`, in join order
@@ -224,10 +271,11 @@ pub async fn local_joined_members(
     server_name: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
     let users: Vec<String> = sqlx::query_scalar(
-        "SELECT user_id FROM membership_members WHERE room_id = $1 AND membership = 'join' \
+        "SELECT user_id FROM membership_members WHERE room_id = $1 AND membership = $2 \
          ORDER BY stream_pos",
     )
     .bind(room_id)
+    .bind(Membership::Join.as_str())
     .fetch_all(&mut *conn)
     .await?;
     Ok(users
@@ -254,5 +302,5 @@ pub async fn ever_joined_before(
     .await?;
     Ok(contents
         .iter()
-        .any(|content| membership_of_content(content).as_deref() == Some("join")))
+        .any(|content| membership_of_content(content) == Some(Membership::Join)))
 }

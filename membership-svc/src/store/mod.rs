@@ -39,6 +39,7 @@ pub use events::{
     current_state, current_state_contents, current_state_event, event_by_id, events_between,
     joined_rooms_with_events_between, load_prior_state, state_at, txn_event,
 };
+pub(crate) use members::member_content;
 pub use members::{
     MemberChange, MemberRow, append_member_events, append_member_events_over, ever_joined_before,
     local_joined_members, member_rows_of_room, membership_of, memberships_in, memberships_of_user,

@@ -2,6 +2,8 @@
 
 use bailiff_database::{Database, test_on_both_backends};
 
+use bailiff_domain::Membership;
+
 use super::*;
 
 async fn store(db: Database) -> Store {
@@ -139,7 +141,7 @@ test_on_both_backends!(
         let mut tx = store.begin_write().await.expect("begin");
         let joins: Vec<MemberChange<'_>> = users
             .iter()
-            .map(|u| MemberChange::by_self(u, "join", r#"{"displayname":"D"}"#))
+            .map(|u| MemberChange::by_self(u, Membership::Join, r#"{"displayname":"D"}"#))
             .collect();
         let ids = append_member_events(&mut tx, "!big:hs", &joins, 10)
             .await
@@ -161,7 +163,11 @@ test_on_both_backends!(
         let leaves: Vec<MemberChange<'_>> = users
             .iter()
             .map(|u| {
-                MemberChange::by_self(u, "leave", r#"{"displayname":"D","membership":"join"}"#)
+                MemberChange::by_self(
+                    u,
+                    Membership::Leave,
+                    r#"{"displayname":"D","membership":"join"}"#,
+                )
             })
             .collect();
         let ids = append_member_events(&mut tx, "!big:hs", &leaves, 11)
@@ -180,7 +186,7 @@ test_on_both_backends!(
             .expect("row")
             .expect("some");
         assert_eq!(row.membership, "leave");
-        assert_eq!(row.prev_membership.as_deref(), Some("join"));
+        assert_eq!(row.prev_membership.map(Membership::as_str), Some("join"));
         assert_eq!(row.sender, "@u007:hs");
         let content: serde_json::Value = serde_json::from_str(&row.content).expect("json");
         assert_eq!(
@@ -205,19 +211,19 @@ test_on_both_backends!(
                 .expect("q")
         );
         assert_eq!(
-            rooms_with_membership(&mut conn, "@owner:hs", "join")
+            rooms_with_membership(&mut conn, "@owner:hs", Membership::Join)
                 .await
                 .expect("rooms"),
             vec!["!big:hs".to_owned()]
         );
         assert!(
-            rooms_with_membership(&mut conn, "@u007:hs", "join")
+            rooms_with_membership(&mut conn, "@u007:hs", Membership::Join)
                 .await
                 .expect("rooms")
                 .is_empty()
         );
         assert_eq!(
-            member_rows_of_room(&mut conn, "!big:hs", Some("leave"))
+            member_rows_of_room(&mut conn, "!big:hs", Some(Membership::Leave))
                 .await
                 .expect("rows")
                 .len(),
@@ -241,12 +247,12 @@ test_on_both_backends!(remote_members_are_not_local, |db: Database| async move {
         &mut tx,
         "!r:hs",
         &[
-            MemberChange::by_self("@b:other", "join", "{}"),
-            MemberChange::by_self("@c:hs", "join", "not json"),
+            MemberChange::by_self("@b:other", Membership::Join, "{}"),
+            MemberChange::by_self("@c:hs", Membership::Join, "not json"),
             MemberChange {
                 user_id: "@d:hs",
                 sender: "@a:hs",
-                membership: "invite",
+                membership: Membership::Invite,
                 content: "{}",
             },
         ],
@@ -263,7 +269,7 @@ test_on_both_backends!(remote_members_are_not_local, |db: Database| async move {
         vec!["@a:hs".to_owned(), "@c:hs".to_owned()]
     );
     assert_eq!(
-        rooms_with_membership(&mut conn, "@d:hs", "invite")
+        rooms_with_membership(&mut conn, "@d:hs", Membership::Invite)
             .await
             .expect("q"),
         vec!["!r:hs".to_owned()]

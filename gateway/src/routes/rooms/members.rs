@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use bailiff_proto::membership::{GetJoinedMembersRequest, GetMembersRequest};
+use bailiff_proto::membership::{GetJoinedMembersRequest, GetMembersRequest, Membership};
 use matrix_status::MatrixError;
 use serde_json::{Map, Value, json};
 
@@ -39,11 +39,11 @@ pub async fn joined(
     Ok(Json(json!({ "joined": joined })))
 }
 
-fn membership_filter(query: &Query, key: &str) -> Result<String, MatrixError> {
-    match query.get(key) {
-        None => Ok(String::new()),
-        Some(value @ ("join" | "invite" | "leave" | "ban" | "knock")) => Ok(value.to_owned()),
-        Some(_) => Err(MatrixError::invalid_param(format!("Invalid {key}"))),
+fn membership_filter(query: &Query, key: &str) -> Result<i32, MatrixError> {
+    match query.get(key).map(str::parse::<bailiff_domain::Membership>) {
+        None => Ok(Membership::Unspecified.into()),
+        Some(Ok(membership)) => Ok(Membership::from(membership).into()),
+        Some(Err(_)) => Err(MatrixError::invalid_param(format!("Invalid {key}"))),
     }
 }
 
