@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use bailiff_domain::{Membership, now_ms};
 use bailiff_proto::membership as pb;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Error, Result, RoomsService, json_object};
 use crate::power::PowerLevels;

@@ -33,13 +33,13 @@ mod tests {
     fn malformed_ids_are_invalid_arguments() {
         assert!(room_id("!r:hs").is_ok());
         assert!(user_id("@u:hs").is_ok());
-        for bad in ["", "r:hs", "!nocolon", "@u:hs"] {
+        for bad in ["", "r:hs", "@u:hs"] {
             assert!(
                 matches!(room_id(bad), Err(Error::InvalidArgument(_))),
                 "{bad}"
             );
         }
-        for bad in ["", "u:hs", "@nocolon", "!r:hs"] {
+        for bad in ["", "u:hs", "!r:hs", "@nocolon"] {
             assert!(
                 matches!(user_id(bad), Err(Error::InvalidArgument(_))),
                 "{bad}"

@@ -48,8 +48,8 @@ impl EvacuationsService {
 
 fn to_pb(job: Job, affected: Vec<String>, existing: bool) -> pb::Job {
     pb::Job {
-        job_id: job.job_id,
         kind: pb::JobKind::from(job.kind()).into(),
+        job_id: job.job_id,
         target: job.target.as_str().to_owned(),
         status: pb::JobStatus::from(job.status).into(),
         total: job.total,

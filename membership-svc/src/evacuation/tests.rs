@@ -428,10 +428,10 @@ test_on_both_backends!(
             .await
             .expect("plan");
         // Concurrent and sequential repeats all find the same job.
-        let trace = no_trace();
+        let (trace, target) = (no_trace(), room("!r:hs"));
         let (second, third) = tokio::join!(
-            evacuator.plan(&room("!r:hs"), &trace),
-            evacuator.plan(&room("!r:hs"), &trace),
+            evacuator.plan(&target, &trace),
+            evacuator.plan(&target, &trace),
         );
         for again in [second.expect("second"), third.expect("third")] {
             assert!(again.existing);
