@@ -30,12 +30,13 @@ python="$root/$venv/bin/python"
 work=$(mktemp -d -t bailiff-fuzz.XXXXXX)
 server_pid=""
 failed=0
+passed=0
 cleanup() {
   if [ -n "$server_pid" ]; then
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
-  if [ "$failed" = 0 ]; then
+  if [ "$passed" = 1 ]; then
     rm -rf "$work"
   else
     echo "fuzz: logs kept in $work" >&2
@@ -77,8 +78,11 @@ server_pid=$!
 fetch() {
   "$python" - "$1" <<'PY'
 import sys, urllib.request
-with urllib.request.urlopen(sys.argv[1], timeout=10) as response:
-    sys.stdout.buffer.write(response.read())
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=10) as response:
+        sys.stdout.buffer.write(response.read())
+except OSError as error:
+    sys.exit(f"GET {sys.argv[1]}: {error}")
 PY
 }
 
@@ -94,7 +98,6 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 if [ "$ready" = 0 ]; then
-  failed=1
   echo "fuzz: the server did not become ready; its log:" >&2
   tail -n 50 "$work/server.log" >&2
   exit 1
@@ -113,8 +116,9 @@ field ids user > "$work/ids-user.json"
 
 if [ -n "${FUZZ_SCHEMA:-}" ]; then
   cp "$FUZZ_SCHEMA" "$work/openapi.json"
-else
-  fetch "$base/_bailiff/openapi.json" > "$work/openapi.json"
+elif ! fetch "$base/_bailiff/openapi.json" > "$work/openapi.json"; then
+  echo "fuzz: cannot fetch $base/_bailiff/openapi.json" >&2
+  exit 1
 fi
 has_logout=$("$python" - "$work/openapi.json" "$LOGOUT_PATHS" <<'PY'
 import json, re, sys
@@ -195,4 +199,5 @@ if [ "$failed" != 0 ]; then
   echo "fuzz: FAILED" >&2
   exit 1
 fi
+passed=1
 echo "fuzz: passed"
