@@ -4,8 +4,12 @@
 //! Portable SQL only: `$n` placeholders (multi-row inserts use `?` on SQLite, see
 //! [`row_placeholders`]), `TEXT`/`BIGINT`, `ON CONFLICT`, `RETURNING`.
 //! Functions take a `&mut AnyConnection` so several of them compose inside one
-//! transaction (`&mut *tx`); they return `sqlx::Error` and the API layer decides what a
-//! client sees (`bailiff_database::fault`).
+//! transaction (`&mut *tx`); they return `sqlx::Error`, or [`crate::Error`] when they
+//! decode rows into domain types (`MemberRow`), and `crate::error` alone decides what a
+//! client sees.
+//!
+//! Files: `events` appends events, `reads` reads events and state, `members`
+//! memberships, `rooms` rooms, `account_data` tags and the like, `txns` transaction IDs.
 //!
 //! # Stream ordering
 //!
@@ -24,20 +28,28 @@ use std::ops::RangeInclusive;
 use bailiff_database::{Backend, Database};
 use sqlx::AnyConnection;
 
+/// Columns of an [`EventRow`], prefixed with the `e` alias.
+macro_rules! event_columns {
+    () => {
+        "e.stream_pos, e.event_id, e.room_id, e.type, e.state_key, e.sender, e.content, \
+         e.origin_server_ts, e.unsigned, e.device_id, e.txn_id"
+    };
+}
+
 mod account_data;
 mod events;
 mod members;
+mod reads;
 mod rooms;
+mod txns;
 
 pub use account_data::{
     AccountDataRow, account_data_changes, room_account_data, room_account_data_for_room,
     set_room_account_data,
 };
-pub(crate) use events::insert_txn;
 pub use events::{
     Dir, EventRow, NewEvent, Prior, PriorState, append_events, append_events_over, append_to_rooms,
-    current_state, current_state_contents, current_state_event, event_by_id, events_between,
-    joined_rooms_with_events_between, load_prior_state, state_at, txn_event,
+    load_prior_state,
 };
 pub(crate) use members::member_content;
 pub use members::{
@@ -45,7 +57,13 @@ pub use members::{
     local_joined_members, member_rows_of_room, membership_of, memberships_in, memberships_of_user,
     rooms_with_membership,
 };
+pub use reads::{
+    current_state, current_state_contents, current_state_event, event_by_id, events_between,
+    joined_rooms_with_events_between, state_at,
+};
 pub use rooms::{RoomRow, existing_rooms, find_server_notice_room, get_room, insert_room};
+pub(crate) use txns::insert_txn;
+pub use txns::txn_event;
 
 /// A transaction on the membership tables.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
