@@ -7,7 +7,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::serve::ListenerExt;
@@ -79,7 +78,7 @@ pub async fn serve(
     let flusher = tokio::spawn(state.client_ips.clone().run_flusher(
         state.accounts(),
         state.whois.clone(),
-        Duration::from_millis(deps.config.auth.client_ip_flush_ms),
+        deps.config.auth.client_ip_flush,
         background.clone(),
     ));
 
