@@ -64,6 +64,23 @@ def config_keys(lib_rs: Path) -> set[str]:
     return keys
 
 
+def renamed_keys(duration_rs: Path) -> dict[str, str]:
+    """Old `*_ms` key -> the duration key that replaced it (libs/config's RENAMED)."""
+    pairs = re.findall(r'\("([\w.]+)", "([\w.]+)"\)', duration_rs.read_text())
+    return {old: new for new, old in pairs}
+
+
+def seconds(value: object) -> float:
+    """A humantime duration (`25s`, `1m 30s`, `500ms`) in seconds."""
+    units = {"ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
+    parts = re.findall(r"(\d+)\s*([a-z]+)", str(value))
+    if str(value).strip() == "0":
+        return 0.0
+    if not parts:
+        raise ValueError(f"not a duration: {value!r}")
+    return sum(int(n) * units[unit] for n, unit in parts)
+
+
 def flatten(value: object, prefix: str = "") -> dict[str, object]:
     if isinstance(value, dict):
         out: dict[str, object] = {}
@@ -233,6 +250,7 @@ def check(objs: list[dict], repo: Path, externals: dict[str, Path | None]) -> No
 
     # The configuration file against the code, the docs, the containers and the Services.
     known = config_keys(repo / "libs/config/src/lib.rs")
+    renamed = renamed_keys(repo / "libs/config/src/duration.rs")
     if len(known) < 10:
         problem("libs/config/src/lib.rs", f"found only {len(known)} configuration keys; has the struct layout changed?")
     docs = (repo / "docs/configuration.md").read_text()
@@ -246,10 +264,10 @@ def check(objs: list[dict], repo: Path, externals: dict[str, Path | None]) -> No
         problem("ConfigMap", "bailiff-config or bailiff-env is missing")
         return
     config = flatten(yaml.safe_load(config_map["data"]["config.yaml"]))
-    for key in sorted(set(config) - known):
+    for key in sorted(set(config) - known - set(renamed)):
         problem("bailiff-config config.yaml", f"unknown key {key}")
     for name in sorted(env_map.get("data", {})):
-        if not name.startswith("BAILIFF_") or env_key(name) not in known:
+        if not name.startswith("BAILIFF_") or env_key(name) not in known | set(renamed):
             problem("bailiff-env", f"{name} is not a configuration key")
     for key, value in config.items():
         if key.endswith("_file") and isinstance(value, str) and value.startswith("/etc/bailiff/secrets/"):
@@ -259,7 +277,12 @@ def check(objs: list[dict], repo: Path, externals: dict[str, Path | None]) -> No
         value = config.get(key)
         return int(str(value).rsplit(":", 1)[-1]) if value else None
 
-    grace_ms = int(env_map.get("data", {}).get("BAILIFF_SHUTDOWN__GRACE_PERIOD_MS", config.get("shutdown.grace_period_ms", 25000)))
+    # The effective shutdown.grace_period: as in libs/config, the duration key wins over
+    # the old millisecond key wherever each is set, and the environment over the file.
+    env = {env_key(name): value for name, value in env_map.get("data", {}).items()}
+    grace = next((seconds(source[key]) for key in ["shutdown.grace_period"] for source in (env, config) if key in source), None)
+    if grace is None:
+        grace = next((int(source[key]) / 1000 for key in ["shutdown.grace_period_ms"] for source in (env, config) if key in source), 25.0)
     services = by_kind.get("Service", {})
     for role in ROLES:
         deployment = ours.get(f"bailiff-{role}")
@@ -285,8 +308,8 @@ def check(objs: list[dict], repo: Path, externals: dict[str, Path | None]) -> No
         sleep = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds")
         if sleep is None:
             problem(where, "no preStop sleep action")
-        elif spec.get("terminationGracePeriodSeconds", 30) <= sleep + grace_ms / 1000:
-            problem(where, "terminationGracePeriodSeconds does not exceed preStop sleep + shutdown.grace_period_ms")
+        elif spec.get("terminationGracePeriodSeconds", 30) <= sleep + grace:
+            problem(where, "terminationGracePeriodSeconds does not exceed preStop sleep + shutdown.grace_period")
         if ports.get("internal") != config_port("listen.internal"):
             problem(where, "internal containerPort differs from listen.internal")
         if role == "gateway":

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use bailiff_config::Config;
@@ -284,7 +283,7 @@ pub async fn start(config: Config, roles: &[Role]) -> anyhow::Result<Running> {
 
 /// Runs `roles` until SIGTERM or Ctrl-C, then shuts down within the grace period.
 pub async fn serve_until_signal(config: Config, roles: &[Role]) -> anyhow::Result<()> {
-    let grace = Duration::from_millis(config.shutdown.grace_period_ms);
+    let grace = config.shutdown.grace_period;
     let running = start(config, roles).await?;
     if let Some(addr) = running.http_addr {
         tracing::info!(%addr, "gateway listening");

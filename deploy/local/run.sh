@@ -111,7 +111,7 @@ stop_all() {
   for role in "${!pid_of[@]}"; do
     kill -TERM "${pid_of[$role]}" 2>/dev/null || true
   done
-  # The roles finish in-flight work within shutdown.grace_period_ms (25 s by default).
+  # The roles finish in-flight work within shutdown.grace_period (25 s by default).
   for role in "${!pid_of[@]}"; do
     pid=${pid_of[$role]}
     while kill -0 "$pid" 2>/dev/null && ((waited < 300)); do

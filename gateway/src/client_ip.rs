@@ -15,6 +15,7 @@ use bailiff_proto::accounts::accounts_client::AccountsClient;
 use bailiff_proto::accounts::{Connection, RecordConnectionsRequest};
 use http::HeaderMap;
 use http::request::Parts;
+use ipnet::IpNet;
 use tokio_util::sync::CancellationToken;
 
 use crate::whois_cache::WhoisCache;
@@ -37,11 +38,12 @@ struct Key {
 #[derive(Clone)]
 pub struct ClientIpRecorder {
     pending: Arc<Mutex<HashMap<Key, i64>>>,
-    trusted_proxies: Arc<[(IpAddr, u8)]>,
+    trusted_proxies: Arc<[IpNet]>,
 }
 
 impl ClientIpRecorder {
-    pub fn new(trusted_proxies: Vec<(IpAddr, u8)>) -> Self {
+    /// A recorder that believes `X-Forwarded-For` from `trusted_proxies`.
+    pub fn new(trusted_proxies: Vec<IpNet>) -> Self {
         Self {
             pending: Arc::default(),
             trusted_proxies: trusted_proxies.into(),
@@ -161,22 +163,19 @@ fn canonical(ip: IpAddr) -> IpAddr {
     ip.to_canonical()
 }
 
-/// Whether `ip` is inside `network/prefix`.
-pub fn in_network(ip: IpAddr, (network, prefix): (IpAddr, u8)) -> bool {
-    match (canonical(ip), canonical(network)) {
-        (IpAddr::V4(ip), IpAddr::V4(net)) => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
-            u32::from(ip) & mask == u32::from(net) & mask
+/// Whether `ip` is inside `network`. A dual-stack listener reports IPv4 peers as
+/// IPv4-mapped IPv6 (`::ffff:10.1.2.3`), so an address is compared in both its forms:
+/// `10.0.0.0/8` and `::ffff:10.0.0.0/104` trust the same peers.
+pub fn in_network(ip: IpAddr, network: IpNet) -> bool {
+    match canonical(ip) {
+        IpAddr::V4(v4) => {
+            network.contains(&IpAddr::V4(v4)) || network.contains(&IpAddr::V6(v4.to_ipv6_mapped()))
         }
-        (IpAddr::V6(ip), IpAddr::V6(net)) => {
-            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
-            u128::from(ip) & mask == u128::from(net) & mask
-        }
-        _ => false,
+        v6 => network.contains(&v6),
     }
 }
 
-fn is_trusted(ip: IpAddr, trusted: &[(IpAddr, u8)]) -> bool {
+fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
     trusted.iter().any(|network| in_network(ip, *network))
 }
 
@@ -192,11 +191,7 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 /// The client's address: the socket peer, or — when the peer is a trusted proxy — the
 /// first untrusted hop of `X-Forwarded-For`, scanning right to left. If every hop is
 /// trusted, the left-most one; an unparseable hop ends the scan at the last good one.
-pub fn client_ip(
-    peer: Option<IpAddr>,
-    headers: &HeaderMap,
-    trusted: &[(IpAddr, u8)],
-) -> Option<IpAddr> {
+pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer_ip = canonical(peer?);
     if !is_trusted(peer_ip, trusted) {
         return Some(peer_ip);
@@ -228,6 +223,10 @@ mod tests {
         text.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
     }
 
+    fn net(text: &str) -> IpNet {
+        bailiff_config::network::parse_network(text).unwrap_or_else(|| panic!("{text}"))
+    }
+
     fn xff(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
         if let Ok(value) = value.parse() {
@@ -238,7 +237,7 @@ mod tests {
 
     #[test]
     fn picks_the_first_untrusted_hop() {
-        let trusted = [(ip("10.0.0.0"), 8), (ip("127.0.0.1"), 32)];
+        let trusted = [net("10.0.0.0/8"), net("127.0.0.1")];
         let from = |peer: &str, header: &str| {
             client_ip(Some(ip(peer)), &xff(header), &trusted).map(|ip| ip.to_string())
         };
@@ -263,8 +262,19 @@ mod tests {
             from("::ffff:127.0.0.1", "8.8.8.8").as_deref(),
             Some("8.8.8.8")
         );
-        assert!(in_network(ip("::1"), (ip("::1"), 128)));
-        assert!(in_network(ip("192.168.1.7"), (ip("0.0.0.0"), 0)));
-        assert!(!in_network(ip("192.168.1.7"), (ip("192.168.2.0"), 24)));
+        assert!(in_network(ip("::1"), net("::1/128")));
+        assert!(in_network(ip("192.168.1.7"), net("0.0.0.0/0")));
+        assert!(!in_network(ip("192.168.1.7"), net("192.168.2.0/24")));
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_match_either_form() {
+        for peer in ["10.1.2.3", "::ffff:10.1.2.3"] {
+            assert!(in_network(ip(peer), net("10.0.0.0/8")), "{peer}");
+            assert!(in_network(ip(peer), net("::ffff:10.0.0.0/104")), "{peer}");
+            assert!(!in_network(ip(peer), net("11.0.0.0/8")), "{peer}");
+        }
+        assert!(!in_network(ip("::1"), net("0.0.0.0/0")));
+        assert!(in_network(ip("10.1.2.3"), net("::ffff:0:0/96")));
     }
 }

@@ -1,5 +1,14 @@
-//! CORS headers on every response (errors included), and `OPTIONS` preflight answered
-//! with `200 {}` before routing and auth.
+//! CORS (docs/api-decisions.md, "CORS"): three fixed headers on every response, errors
+//! included, and every `OPTIONS` request answered `200 {}` before routing and auth.
+//!
+//! The headers come from tower-http's `SetResponseHeaderLayer`. Its `CorsLayer` is not
+//! used because it cannot produce these pinned answers:
+//! - it sends `Access-Control-Allow-Methods` and `-Headers` on `OPTIONS` answers only,
+//!   while every response must carry them;
+//! - it joins lists with a bare `,` and lower-cases header names, so the exact values
+//!   below (`GET, HEAD, …`, `X-Requested-With, …`) cannot be written with it;
+//! - its `OPTIONS` answer has an empty body, where ours is the JSON object `{}`;
+//! - it adds a `Vary` header that our answers have never had.
 
 use axum::Json;
 use axum::extract::Request;
@@ -9,31 +18,48 @@ use http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
 };
 use http::{HeaderValue, Method, StatusCode};
+use tower::ServiceBuilder;
+use tower::layer::util::{Identity, Stack};
+use tower_http::set_header::SetResponseHeaderLayer;
 
+/// `Access-Control-Allow-Origin` of every response.
 pub const ALLOW_ORIGIN: &str = "*";
+/// `Access-Control-Allow-Methods` of every response.
 pub const ALLOW_METHODS: &str = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
+/// `Access-Control-Allow-Headers` of every response.
 pub const ALLOW_HEADERS: &str =
     "X-Requested-With, Content-Type, Authorization, Date, traceparent, tracestate";
 
-/// `axum::middleware::from_fn` body.
-pub async fn cors(request: Request, next: Next) -> Response {
-    let mut response = if request.method() == Method::OPTIONS {
+type SetHeader = SetResponseHeaderLayer<HeaderValue>;
+
+/// The three layers that set the CORS headers; wrap them around [`answer_options`] so
+/// its answers carry them too.
+pub type HeadersLayer =
+    ServiceBuilder<Stack<SetHeader, Stack<SetHeader, Stack<SetHeader, Identity>>>>;
+
+/// Sets the CORS headers on every response, replacing any the inner service set.
+pub fn headers() -> HeadersLayer {
+    ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static(ALLOW_ORIGIN),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static(ALLOW_METHODS),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(ALLOW_HEADERS),
+        ))
+}
+
+/// `axum::middleware::from_fn` body: answers every `OPTIONS` request, preflight or not,
+/// with `200 {}` without routing it, so no path or token check can refuse it.
+pub async fn answer_options(request: Request, next: Next) -> Response {
+    if request.method() == Method::OPTIONS {
         (StatusCode::OK, Json(serde_json::json!({}))).into_response()
     } else {
         next.run(request).await
-    };
-    let headers = response.headers_mut();
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static(ALLOW_ORIGIN),
-    );
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static(ALLOW_METHODS),
-    );
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static(ALLOW_HEADERS),
-    );
-    response
+    }
 }

@@ -7,7 +7,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::serve::ListenerExt;
@@ -52,7 +51,8 @@ pub fn app(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn(telemetry::note_route))
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .fallback(error::not_found_fallback)
-        .layer(axum::middleware::from_fn(cors::cors))
+        .layer(axum::middleware::from_fn(cors::answer_options))
+        .layer(cors::headers())
         .layer(axum::middleware::from_fn(extract::body::buffer_body))
         .layer(axum::middleware::from_fn(telemetry::trace_requests))
         .with_state(state)
@@ -78,7 +78,7 @@ pub async fn serve(
     let flusher = tokio::spawn(state.client_ips.clone().run_flusher(
         state.accounts(),
         state.whois.clone(),
-        Duration::from_millis(deps.config.auth.client_ip_flush_ms),
+        deps.config.auth.client_ip_flush,
         background.clone(),
     ));
 

@@ -1,7 +1,6 @@
 //! What every handler can reach.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use access_token::TokenKey;
 use bailiff_config::Config;
@@ -45,12 +44,9 @@ impl AppState {
             accounts: AccountsClient::new(transport(deps.accounts.clone())),
             membership: deps.membership.clone(),
             notices: deps.notices.clone(),
-            tokens: TokenCache::new(
-                Duration::from_millis(auth.token_cache_ttl_ms),
-                auth.token_cache_capacity,
-            ),
-            client_ips: ClientIpRecorder::new(deps.config.trusted_proxy_networks()),
-            whois: WhoisCache::new(Duration::from_millis(auth.whois_cache_ms)),
+            tokens: TokenCache::new(auth.token_cache_ttl, auth.token_cache_capacity),
+            client_ips: ClientIpRecorder::new(deps.config.trusted_proxies.clone()),
+            whois: WhoisCache::new(auth.whois_cache),
             known_users: KnownUsers::default(),
             token_key: Arc::default(),
         }

@@ -1,6 +1,15 @@
 //! Per-request telemetry: a server span parented on the caller's `traceparent`, and the
 //! request counter and latency histogram labelled by route template (never by raw path,
 //! which would explode the label set with user and room IDs).
+//!
+//! This is our own middleware rather than tower-http's `TraceLayer`: the layer's
+//! response hooks (`OnResponse`, `OnFailure`) receive the response, the latency and the
+//! span, never the request. The span's final name (`GET /route`, which the OTel export
+//! and its test in `tests/operations` rely on) and the metric labels need the request's
+//! method and the route template, and the template is only known once routing has
+//! matched, inside the layer. With `TraceLayer` both would have to be carried out in
+//! response extensions by another middleware of ours, and its default hooks would add
+//! log lines (every 5xx at `ERROR`) that this service does not emit.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

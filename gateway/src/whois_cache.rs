@@ -2,7 +2,7 @@
 //! admins looking at the same one) costs one lookup per interval, not one per request.
 //!
 //! Staleness stays within whois's one-second promise: entries live
-//! `auth.whois_cache_ms` (250 ms by default), this replica drops a user's entry as soon as
+//! `auth.whois_cache` (250 ms by default), this replica drops a user's entry as soon as
 //! it has flushed that user's sightings, and every change gateways are told about
 //! (logout, logout/all, password reset, admin changes) drops it through the same paths
 //! that drop the user's cached tokens. A [`Generation`] stops an answer fetched before

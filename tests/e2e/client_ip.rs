@@ -76,7 +76,10 @@ e2e!(
 e2e!(
     forwarded_for_is_believed_from_a_trusted_proxy,
     config = |c: &mut bailiff_config::Config| {
-        c.trusted_proxies = vec!["127.0.0.1".into(), "10.0.0.0/8".into()];
+        c.trusted_proxies = ["127.0.0.1/32", "10.0.0.0/8"]
+            .iter()
+            .filter_map(|network| network.parse().ok())
+            .collect();
     },
     |app: TestApp| async move {
         let user = app.register_user("proxied", false).await;

@@ -71,7 +71,7 @@ pub async fn spawn_app_with(mode: Mode, customize: impl FnOnce(&mut Config)) -> 
     config.database.max_connections = Some(4);
     config.listen.http = local(0);
     config.listen.internal = Some(local(0));
-    config.auth.client_ip_flush_ms = 100;
+    config.auth.client_ip_flush = Duration::from_millis(100);
     config.telemetry.log_level = "warn".into();
     for role in [
         &mut config.accounts,

@@ -1,7 +1,7 @@
 //! `whois` and `whois-cold`: an admin looks up users who have recorded connections.
 //!
 //! `whois` asks about one user over and over, which is what an admin tool polling a
-//! user costs: gateways reuse an answer for `auth.whois_cache_ms`, so nearly every
+//! user costs: gateways reuse an answer for `auth.whois_cache`, so nearly every
 //! request is served from there. `whois-cold` asks round-robin over a pool large enough
 //! that no answer is still fresh when its user comes round again, so every request
 //! crosses to accounts-svc and its database.

@@ -4,13 +4,20 @@
 //! Every key is documented, with its default, in `docs/configuration.md`; keep the two in
 //! step.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Yaml};
+use figment::value::{Dict, Value};
+use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use crate::duration::{DurationText, pick};
+
+pub mod duration;
+pub mod network;
 #[cfg(test)]
 mod tests;
 
@@ -54,8 +61,10 @@ pub struct Config {
     pub membership: RoleConfig,
     pub notices: RoleConfig,
     pub server_notices: ServerNoticesConfig,
-    /// Peers whose `X-Forwarded-For` is believed (IP addresses or CIDR blocks).
-    pub trusted_proxies: Vec<String>,
+    /// Peers whose `X-Forwarded-For` is believed: CIDR blocks, or bare addresses
+    /// (a /32 or /128), checked when the configuration is loaded.
+    #[serde(with = "network")]
+    pub trusted_proxies: Vec<IpNet>,
     pub auth: AuthConfig,
     pub telemetry: TelemetryConfig,
     pub shutdown: ShutdownConfig,
@@ -128,17 +137,55 @@ pub struct ServerNoticesConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(from = "AuthKeys")]
 pub struct AuthConfig {
     /// How long the gateway may reuse an answer about a token. Revocations are
     /// broadcast, so this bounds staleness only if a broadcast is lost.
-    pub token_cache_ttl_ms: u64,
+    #[serde(serialize_with = "duration::serialize")]
+    pub token_cache_ttl: Duration,
     /// Upper bound on cached tokens per gateway.
     pub token_cache_capacity: u64,
     /// How often client-IP sightings are flushed to accounts-svc.
-    pub client_ip_flush_ms: u64,
-    /// How long the gateway may reuse a whois answer; 0 turns the cache off.
-    pub whois_cache_ms: u64,
+    #[serde(serialize_with = "duration::serialize")]
+    pub client_ip_flush: Duration,
+    /// How long the gateway may reuse a whois answer; zero turns the cache off.
+    #[serde(serialize_with = "duration::serialize")]
+    pub whois_cache: Duration,
+}
+
+/// The `auth` keys as written, old millisecond keys included.
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct AuthKeys {
+    token_cache_ttl: Option<DurationText>,
+    token_cache_ttl_ms: Option<u64>,
+    token_cache_capacity: Option<u64>,
+    client_ip_flush: Option<DurationText>,
+    client_ip_flush_ms: Option<u64>,
+    whois_cache: Option<DurationText>,
+    whois_cache_ms: Option<u64>,
+}
+
+impl From<AuthKeys> for AuthConfig {
+    fn from(keys: AuthKeys) -> Self {
+        let default = Self::default();
+        Self {
+            token_cache_ttl: pick(
+                keys.token_cache_ttl,
+                keys.token_cache_ttl_ms,
+                default.token_cache_ttl,
+            ),
+            token_cache_capacity: keys
+                .token_cache_capacity
+                .unwrap_or(default.token_cache_capacity),
+            client_ip_flush: pick(
+                keys.client_ip_flush,
+                keys.client_ip_flush_ms,
+                default.client_ip_flush,
+            ),
+            whois_cache: pick(keys.whois_cache, keys.whois_cache_ms, default.whois_cache),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,10 +216,31 @@ pub struct TelemetryConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(from = "ShutdownKeys")]
 pub struct ShutdownConfig {
     /// Time allowed, after SIGTERM, for in-flight work to finish.
-    pub grace_period_ms: u64,
+    #[serde(serialize_with = "duration::serialize")]
+    pub grace_period: Duration,
+}
+
+/// The `shutdown` keys as written, the old millisecond key included.
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ShutdownKeys {
+    grace_period: Option<DurationText>,
+    grace_period_ms: Option<u64>,
+}
+
+impl From<ShutdownKeys> for ShutdownConfig {
+    fn from(keys: ShutdownKeys) -> Self {
+        Self {
+            grace_period: pick(
+                keys.grace_period,
+                keys.grace_period_ms,
+                Self::default().grace_period,
+            ),
+        }
+    }
 }
 
 impl Default for Config {
@@ -254,10 +322,10 @@ impl Default for ServerNoticesConfig {
 impl Default for AuthConfig {
     fn default() -> Self {
         Self {
-            token_cache_ttl_ms: 60_000,
+            token_cache_ttl: Duration::from_secs(60),
             token_cache_capacity: 100_000,
-            client_ip_flush_ms: 250,
-            whois_cache_ms: 250,
+            client_ip_flush: Duration::from_millis(250),
+            whois_cache: Duration::from_millis(250),
         }
     }
 }
@@ -277,7 +345,7 @@ impl Default for TelemetryConfig {
 impl Default for ShutdownConfig {
     fn default() -> Self {
         Self {
-            grace_period_ms: 25_000,
+            grace_period: Duration::from_secs(25),
         }
     }
 }
@@ -291,7 +359,7 @@ impl Config {
 
     /// The layered sources, exposed so tests can add their own.
     pub fn figment(file: Option<&Path>) -> Figment {
-        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let mut figment = Figment::from(Serialized::defaults(Self::defaults()));
         if let Some(file) = file {
             figment = figment.merge(Yaml::file_exact(file));
         }
@@ -306,6 +374,26 @@ impl Config {
                 })
                 .split("__"),
         )
+    }
+
+    /// [`Config::default`] as figment's first layer, less the duration keys: an old
+    /// `*_ms` key set in the file or the environment must not lose to the default of
+    /// the key that replaced it. Their defaults apply when neither key is set
+    /// ([`duration::pick`]).
+    fn defaults() -> Dict {
+        let mut dict = match Value::serialize(Config::default()) {
+            Ok(Value::Dict(_, dict)) => dict,
+            // `Config` is a struct of plain fields: it always serializes to a dict.
+            other => unreachable!("the defaults serialize to a dict, not {other:?}"),
+        };
+        for (key, _) in duration::RENAMED {
+            if let Some((section, key)) = key.split_once('.')
+                && let Some(Value::Dict(_, section)) = dict.get_mut(section)
+            {
+                section.remove(key);
+            }
+        }
+        dict
     }
 
     /// Extracts and checks a configuration from any figment.
@@ -339,22 +427,7 @@ impl Config {
                 "registration_shared_secret must not be empty (omit it to disable)".into(),
             ));
         }
-        for proxy in &self.trusted_proxies {
-            if parse_ip_network(proxy).is_none() {
-                return Err(ConfigError::Rule(format!(
-                    "trusted_proxies: {proxy:?} is not an IP address or CIDR block"
-                )));
-            }
-        }
         Ok(())
-    }
-
-    /// `trusted_proxies`, parsed.
-    pub fn trusted_proxy_networks(&self) -> Vec<(IpAddr, u8)> {
-        self.trusted_proxies
-            .iter()
-            .filter_map(|p| parse_ip_network(p))
-            .collect()
     }
 
     /// The notices system user, `@<local_part>:<server_name>`.
@@ -372,18 +445,4 @@ fn read_secret(key: &'static str, path: &Path) -> Result<String, ConfigError> {
             path: path.to_owned(),
             source,
         })
-}
-
-/// `10.0.0.0/8` → (10.0.0.0, 8); a bare address is a /32 or /128.
-pub fn parse_ip_network(text: &str) -> Option<(IpAddr, u8)> {
-    let (addr, prefix) = match text.split_once('/') {
-        Some((addr, prefix)) => (
-            addr.parse::<IpAddr>().ok()?,
-            Some(prefix.parse::<u8>().ok()?),
-        ),
-        None => (text.parse::<IpAddr>().ok()?, None),
-    };
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    let prefix = prefix.unwrap_or(max);
-    (prefix <= max).then_some((addr, prefix))
 }

@@ -1,5 +1,7 @@
 #![allow(clippy::result_large_err)] // figment::Jail dictates the closure error type.
 
+use std::time::Duration;
+
 use super::*;
 use figment::Jail;
 
@@ -63,7 +65,218 @@ fn rejects_unknown_keys_and_bad_proxies() {
         assert!(Config::load(Some(Path::new("b.yaml"))).is_err());
         jail.create_file("c.yaml", "trusted_proxies: [\"10.0.0.0/8\", \"::1\"]\n")?;
         let config = Config::load(Some(Path::new("c.yaml"))).map_err(|e| e.to_string())?;
-        assert_eq!(config.trusted_proxy_networks().len(), 2);
+        assert_eq!(config.trusted_proxies.len(), 2);
+        Ok(())
+    });
+}
+
+fn net(text: &str) -> IpNet {
+    network::parse_network(text).unwrap_or_else(|| panic!("{text} is a network"))
+}
+
+#[test]
+fn trusted_proxies_are_networks_and_bare_addresses_are_hosts() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "a.yaml",
+            "trusted_proxies: [\"10.0.0.0/8\", \"192.0.2.7\", \"::1\", \"2001:db8::/32\"]\n",
+        )?;
+        let config = Config::load(Some(Path::new("a.yaml"))).map_err(|e| e.to_string())?;
+        assert_eq!(
+            config.trusted_proxies,
+            [
+                net("10.0.0.0/8"),
+                net("192.0.2.7/32"),
+                net("::1/128"),
+                net("2001:db8::/32")
+            ]
+        );
+        jail.set_env("BAILIFF_TRUSTED_PROXIES", "[\"172.16.0.0/12\"]");
+        let config = Config::load(Some(Path::new("a.yaml"))).map_err(|e| e.to_string())?;
+        assert_eq!(config.trusted_proxies, [net("172.16.0.0/12")]);
+        Ok(())
+    });
+}
+
+#[test]
+fn a_bad_proxy_is_named_in_the_error() {
+    Jail::expect_with(|jail| {
+        for bad in ["10.0.0.0/40", "10.0.0", "localhost", "::1/129"] {
+            jail.create_file("a.yaml", &format!("trusted_proxies: [\"{bad}\"]\n"))?;
+            let error = Config::load(Some(Path::new("a.yaml")))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains("trusted_proxies"), "{bad}: {error}");
+            assert!(
+                error.contains(&format!("{bad:?} is not an IP address or CIDR block")),
+                "{bad}: {error}"
+            );
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn duration_defaults() {
+    let config = Config::default();
+    assert_eq!(config.auth.token_cache_ttl, Duration::from_secs(60));
+    assert_eq!(config.auth.client_ip_flush, Duration::from_millis(250));
+    assert_eq!(config.auth.whois_cache, Duration::from_millis(250));
+    assert_eq!(config.shutdown.grace_period, Duration::from_secs(25));
+    Jail::expect_with(|_| {
+        assert_eq!(Config::load(None).map_err(|e| e.to_string())?, config);
+        Ok(())
+    });
+}
+
+#[test]
+fn durations_are_humantime_text() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "a.yaml",
+            "auth:\n  token_cache_ttl: 90s\n  client_ip_flush: 100ms\n  whois_cache: 0\n\
+             shutdown:\n  grace_period: 1m 30s\n",
+        )?;
+        let config = Config::load(Some(Path::new("a.yaml"))).map_err(|e| e.to_string())?;
+        assert_eq!(config.auth.token_cache_ttl, Duration::from_secs(90));
+        assert_eq!(config.auth.client_ip_flush, Duration::from_millis(100));
+        assert_eq!(config.auth.whois_cache, Duration::ZERO);
+        assert_eq!(config.shutdown.grace_period, Duration::from_secs(90));
+        // Keys the file does not name keep their defaults.
+        assert_eq!(config.auth.token_cache_capacity, 100_000);
+        Ok(())
+    });
+}
+
+#[test]
+fn old_millisecond_keys_are_still_read() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "a.yaml",
+            "auth:\n  token_cache_ttl_ms: 5000\n  client_ip_flush_ms: 100\n  whois_cache_ms: 0\n\
+             shutdown:\n  grace_period_ms: 10000\n",
+        )?;
+        let config = Config::load(Some(Path::new("a.yaml"))).map_err(|e| e.to_string())?;
+        assert_eq!(config.auth.token_cache_ttl, Duration::from_secs(5));
+        assert_eq!(config.auth.client_ip_flush, Duration::from_millis(100));
+        assert_eq!(config.auth.whois_cache, Duration::ZERO);
+        assert_eq!(config.shutdown.grace_period, Duration::from_secs(10));
+        Ok(())
+    });
+}
+
+#[test]
+fn the_new_key_wins_over_the_old_one_wherever_each_is_set() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "a.yaml",
+            "auth:\n  token_cache_ttl: 2s\n  token_cache_ttl_ms: 9000\n  whois_cache_ms: 7\n\
+             shutdown:\n  grace_period: 3s\n",
+        )?;
+        // Old keys in the environment: they override the file's old keys but not its new
+        // ones.
+        jail.set_env("BAILIFF_SHUTDOWN__GRACE_PERIOD_MS", "8000");
+        jail.set_env("BAILIFF_AUTH__WHOIS_CACHE_MS", "40");
+        // A new key in the environment wins over an old key in the file.
+        jail.set_env("BAILIFF_AUTH__CLIENT_IP_FLUSH", "75ms");
+        jail.set_env("BAILIFF_AUTH__CLIENT_IP_FLUSH_MS", "900");
+        let config = Config::load(Some(Path::new("a.yaml"))).map_err(|e| e.to_string())?;
+        assert_eq!(config.auth.token_cache_ttl, Duration::from_secs(2));
+        assert_eq!(config.auth.whois_cache, Duration::from_millis(40));
+        assert_eq!(config.auth.client_ip_flush, Duration::from_millis(75));
+        assert_eq!(config.shutdown.grace_period, Duration::from_secs(3));
+        Ok(())
+    });
+}
+
+#[test]
+fn environment_overrides_of_new_and_old_keys() {
+    Jail::expect_with(|jail| {
+        jail.set_env("BAILIFF_AUTH__TOKEN_CACHE_TTL", "2m");
+        jail.set_env("BAILIFF_AUTH__WHOIS_CACHE", "0");
+        jail.set_env("BAILIFF_SHUTDOWN__GRACE_PERIOD_MS", "12000");
+        jail.set_env("BAILIFF_AUTH__CLIENT_IP_FLUSH_MS", "50");
+        let config = Config::load(None).map_err(|e| e.to_string())?;
+        assert_eq!(config.auth.token_cache_ttl, Duration::from_secs(120));
+        assert_eq!(config.auth.whois_cache, Duration::ZERO);
+        assert_eq!(config.shutdown.grace_period, Duration::from_secs(12));
+        assert_eq!(config.auth.client_ip_flush, Duration::from_millis(50));
+        Ok(())
+    });
+}
+
+#[test]
+fn a_bad_duration_is_named_in_the_error() {
+    let cases = [
+        (
+            "auth:\n  token_cache_ttl: soon\n",
+            "auth.token_cache_ttl",
+            "\"soon\" is not a duration",
+        ),
+        (
+            "auth:\n  whois_cache: 250\n",
+            "auth.whois_cache",
+            "250 has no unit",
+        ),
+        (
+            "auth:\n  client_ip_flush: -1s\n",
+            "auth.client_ip_flush",
+            "is not a duration",
+        ),
+        (
+            "shutdown:\n  grace_period_ms: 25s\n",
+            "shutdown.grace_period_ms",
+            "u64",
+        ),
+        (
+            "shutdown:\n  grace_period_ms: -5\n",
+            "shutdown.grace_period_ms",
+            "u64",
+        ),
+    ];
+    Jail::expect_with(|jail| {
+        for (yaml, key, why) in cases {
+            jail.create_file("a.yaml", yaml)?;
+            let error = Config::load(Some(Path::new("a.yaml")))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(key), "{yaml}: {error}");
+            assert!(error.contains(why), "{yaml}: {error}");
+        }
+        jail.create_file("a.yaml", "")?;
+        jail.set_env("BAILIFF_SHUTDOWN__GRACE_PERIOD", "25");
+        let error = Config::load(Some(Path::new("a.yaml")))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        // figment names an environment key in upper case.
+        assert!(
+            error.to_lowercase().contains("shutdown.grace_period"),
+            "{error}"
+        );
+        assert!(error.contains("25 has no unit"), "{error}");
+        assert!(error.contains("BAILIFF_"), "{error}");
+        Ok(())
+    });
+}
+
+#[test]
+fn durations_serialize_as_text_that_reads_back() {
+    Jail::expect_with(|_| {
+        let mut config = Config::default();
+        config.auth.whois_cache = Duration::from_millis(1500);
+        config.shutdown.grace_period = Duration::ZERO;
+        let serialized = Figment::from(Serialized::defaults(&config));
+        assert_eq!(
+            serialized.find_value("auth.whois_cache")?.as_str(),
+            Some("1s 500ms")
+        );
+        assert_eq!(
+            Config::from_figment(serialized).map_err(|e| e.to_string())?,
+            config
+        );
         Ok(())
     });
 }
