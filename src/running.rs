@@ -149,3 +149,69 @@ impl Running {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn running() -> Running {
+        Running {
+            http_addr: None,
+            grpc_addrs: BTreeMap::new(),
+            internal_addr: None,
+            readiness: Arc::default(),
+            supervisor: Supervisor::default(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_task_that_outlives_the_grace_period_is_abandoned_not_waited_for() {
+        let running = running();
+        running.supervisor.roles.spawn(std::future::pending::<()>());
+        let started = tokio::time::Instant::now();
+        running
+            .stop_within(Duration::from_secs(25))
+            .await
+            .expect("running out of grace is not an error");
+        assert!(started.elapsed() >= Duration::from_secs(25));
+    }
+
+    #[tokio::test]
+    async fn a_failing_server_stops_the_others_and_its_error_is_returned() {
+        let running = running();
+        let token = running.shutdown_token();
+        running.supervisor.spawn_server(async move {
+            token.cancelled().await;
+            Ok(())
+        });
+        running
+            .supervisor
+            .spawn_server(async { Err(anyhow::anyhow!("bind failed")) });
+        let error = tokio::time::timeout(Duration::from_secs(10), running.wait())
+            .await
+            .expect("every task stops")
+            .expect_err("the failure is reported");
+        assert_eq!(error.to_string(), "bind failed");
+        assert!(running.readiness.is_ready(), "a fault is not a drain");
+    }
+
+    #[tokio::test]
+    async fn the_plumbing_stops_only_after_the_roles() {
+        let running = running();
+        let plumbing_stop = running.supervisor.plumbing_stop.clone();
+        let (order_tx, mut order) = tokio::sync::mpsc::unbounded_channel();
+        let token = running.shutdown_token();
+        let role_done = order_tx.clone();
+        running.supervisor.roles.spawn(async move {
+            token.cancelled().await;
+            let _ = role_done.send("role");
+        });
+        running.supervisor.plumbing.spawn(async move {
+            plumbing_stop.cancelled().await;
+            let _ = order_tx.send("plumbing");
+        });
+        running.stop().await.expect("clean stop");
+        assert_eq!(order.recv().await, Some("role"));
+        assert_eq!(order.recv().await, Some("plumbing"));
+    }
+}
