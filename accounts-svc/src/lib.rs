@@ -14,6 +14,7 @@ use bailiff_config::Config;
 use bailiff_database::{Database, Migration};
 use replica_bus::ReplicaBus;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 mod api;
 mod clock;
@@ -34,6 +35,8 @@ pub struct Deps {
     pub db: Database,
     /// Carries token revocations and admin changes to every gateway replica.
     pub bus: ReplicaBus,
+    /// Owns the background maintenance, so the process waits for it on shutdown.
+    pub tasks: TaskTracker,
     /// Stops background maintenance when the process shuts down.
     pub shutdown: CancellationToken,
 }
@@ -60,10 +63,10 @@ pub async fn start(deps: Deps) -> Result<tonic::service::Routes, StartError> {
     migrate(&deps.db).await?;
     let token_key = store::Store::new(deps.db.clone()).token_key().await?;
     let service = api::AccountsService::new(api::Settings::production(&deps, token_key));
-    maintenance::spawn(
+    deps.tasks.spawn(maintenance::prune_nonces(
         service.store().clone(),
         service.clock().clone(),
         deps.shutdown.clone(),
-    );
+    ));
     Ok(tonic::service::Routes::default().add_service(service.into_server()))
 }

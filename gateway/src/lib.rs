@@ -16,6 +16,7 @@ use lingering_close::LingeringListener;
 use replica_bus::ReplicaBus;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub mod auth;
 pub mod client_ip;
@@ -36,12 +37,19 @@ pub use state::AppState;
 
 /// What the gateway needs from the process that hosts it.
 pub struct Deps {
+    /// Listener settings, auth rules, CORS and the limits of every endpoint.
     pub config: Arc<Config>,
+    /// accounts-svc: users, devices, tokens, whois.
     pub accounts: GrpcChannel,
+    /// membership-svc: rooms, events, sync, evacuations.
     pub membership: GrpcChannel,
+    /// notices-svc: server notices.
     pub notices: GrpcChannel,
     /// Token revocations and `/sync` wake-ups arrive here.
     pub bus: ReplicaBus,
+    /// Owns the revocation watcher and the client-IP flusher, so the process waits for
+    /// them on shutdown.
+    pub tasks: TaskTracker,
 }
 
 /// The complete HTTP application: routes, Matrix fallbacks for unknown paths and
@@ -70,12 +78,12 @@ pub async fn serve(
 
     // Subscribe before serving, so no revocation published from now on is missed.
     let revocations = deps.bus.subscribe(auth::revocation::AUTH_TOPIC);
-    let watcher = tokio::spawn(auth::revocation::watch(
+    let watcher = deps.tasks.spawn(auth::revocation::watch(
         revocations,
         state.clone(),
         background.clone(),
     ));
-    let flusher = tokio::spawn(state.client_ips.clone().run_flusher(
+    let flusher = deps.tasks.spawn(state.client_ips.clone().run_flusher(
         state.accounts(),
         state.whois.clone(),
         deps.config.auth.client_ip_flush,

@@ -15,6 +15,7 @@ use bailiff_proto::membership::evacuations_server::EvacuationsServer;
 use bailiff_proto::membership::rooms_server::RoomsServer;
 use replica_bus::ReplicaBus;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 mod api;
 pub mod error;
@@ -32,9 +33,15 @@ pub use store::Store;
 
 /// What the service needs from the process that hosts it.
 pub struct Deps {
+    /// Server name, evacuation settings and the Redis queue, if any.
     pub config: Arc<Config>,
+    /// Where rooms, events, memberships and jobs live.
     pub db: Database,
+    /// Carries `/sync` wake-ups and job completions to every replica.
     pub bus: ReplicaBus,
+    /// Owns the background work, so the process waits for it on shutdown.
+    pub tasks: TaskTracker,
+    /// Stops the background work when the process shuts down.
     pub shutdown: CancellationToken,
 }
 
@@ -58,7 +65,7 @@ pub async fn migrate(db: &Database) -> Result<(), sqlx::Error> {
 /// Migrates, starts background work, and returns the gRPC routes to serve.
 pub async fn start(deps: Deps) -> Result<tonic::service::Routes, StartError> {
     migrate(&deps.db).await?;
-    let notifier = SyncNotifier::start(deps.bus.clone(), deps.shutdown.clone());
+    let notifier = SyncNotifier::spawn(&deps.tasks, deps.bus.clone(), deps.shutdown.clone());
     let store = Store::new(deps.db);
     let evacuations = evacuation::start(
         store.clone(),

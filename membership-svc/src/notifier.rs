@@ -12,6 +12,7 @@ use std::sync::Arc;
 use replica_bus::ReplicaBus;
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Replica-bus topic for "new events committed"; payload = stream position.
 pub const SYNC_TOPIC: &str = "sync";
@@ -33,13 +34,13 @@ pub struct SyncNotifier {
 
 impl SyncNotifier {
     /// Subscribes to [`SYNC_TOPIC`] now (so nothing published from here on is missed)
-    /// and relays it until `shutdown`.
-    pub fn start(bus: ReplicaBus, shutdown: CancellationToken) -> Self {
+    /// and relays it until `shutdown`, in a task on `tasks`.
+    pub fn spawn(tasks: &TaskTracker, bus: ReplicaBus, shutdown: CancellationToken) -> Self {
         let (generation, _) = watch::channel(0u64);
         let generation = Arc::new(generation);
         let mut messages = bus.subscribe(SYNC_TOPIC);
         let relay = Arc::clone(&generation);
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             loop {
                 let received = tokio::select! {
                     _ = shutdown.cancelled() => break,
@@ -54,6 +55,13 @@ impl SyncNotifier {
             }
         });
         Self { bus, generation }
+    }
+
+    /// [`SyncNotifier::spawn`] on a tracker nobody waits for, for unit tests whose
+    /// runtime ends with them.
+    #[cfg(test)]
+    pub(crate) fn start(bus: ReplicaBus, shutdown: CancellationToken) -> Self {
+        Self::spawn(&TaskTracker::new(), bus, shutdown)
     }
 
     /// A receiver whose `changed()` fires on every wake-up after this call.
@@ -78,8 +86,9 @@ mod tests {
     async fn a_commit_on_one_replica_wakes_waiters_on_another() {
         let bus = ReplicaBus::in_process();
         let shutdown = CancellationToken::new();
-        let writer = SyncNotifier::start(bus.clone(), shutdown.clone());
-        let reader = SyncNotifier::start(bus, shutdown.clone());
+        let tasks = TaskTracker::new();
+        let writer = SyncNotifier::spawn(&tasks, bus.clone(), shutdown.clone());
+        let reader = SyncNotifier::spawn(&tasks, bus, shutdown.clone());
         let mut waiter = reader.subscribe();
         writer.committed(7).await;
         tokio::time::timeout(Duration::from_secs(10), waiter.changed())
@@ -87,5 +96,9 @@ mod tests {
             .expect("woken through the bus")
             .expect("notifier alive");
         shutdown.cancel();
+        tasks.close();
+        tokio::time::timeout(Duration::from_secs(10), tasks.wait())
+            .await
+            .expect("the relays end on shutdown");
     }
 }

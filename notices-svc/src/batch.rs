@@ -14,6 +14,7 @@ use bailiff_proto::membership::rooms_client::RoomsClient;
 use bailiff_proto::membership::{NoticeItem, SendNoticesRequest};
 use matrix_status::{MatrixError, errcode};
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::task::TaskTracker;
 
 use bailiff_proto::transport::Transport;
 
@@ -32,10 +33,13 @@ pub struct Batcher {
 }
 
 impl Batcher {
-    /// Starts the batching task (needs a Tokio runtime).
-    pub fn start(rooms: RoomsClient<Transport>) -> Self {
+    /// Starts the batching task on `tasks` (needs a Tokio runtime). It needs no
+    /// cancellation token: it ends once the service holding the handles is dropped and
+    /// the notices already queued are sent, so a shutdown that waits for `tasks` does not
+    /// cut a batch short.
+    pub fn start(rooms: RoomsClient<Transport>, tasks: &TaskTracker) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(run(rooms, receiver));
+        tasks.spawn(run(rooms, receiver));
         Self { queue }
     }
 

@@ -14,6 +14,7 @@ use bailiff_domain::now_ms;
 use bailiff_proto::channel::GrpcChannel;
 use bailiff_proto::notices::notices_server::NoticesServer;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 mod batch;
 mod schema;
@@ -28,10 +29,15 @@ pub use store::NoticeStore;
 
 /// What the service needs from the process that hosts it.
 pub struct Deps {
+    /// Server name and the server-notices settings.
     pub config: Arc<Config>,
+    /// Where the user → room mapping and PUT transactions live.
     pub db: Database,
     /// membership-svc, which owns every room operation.
     pub membership: GrpcChannel,
+    /// Owns the pruning and batching tasks, so the process waits for them on shutdown.
+    pub tasks: TaskTracker,
+    /// Stops the pruning when the process shuts down.
     pub shutdown: CancellationToken,
 }
 
@@ -60,8 +66,9 @@ pub async fn migrate(db: &Database) -> Result<(), sqlx::Error> {
 pub async fn start(deps: Deps) -> Result<tonic::service::Routes, StartError> {
     migrate(&deps.db).await?;
     let store = NoticeStore::new(deps.db);
-    tokio::spawn(prune_transactions(store.clone(), deps.shutdown.clone()));
-    let service = NoticesService::new(deps.config, store, deps.membership);
+    deps.tasks
+        .spawn(prune_transactions(store.clone(), deps.shutdown.clone()));
+    let service = NoticesService::new(deps.config, store, deps.membership, &deps.tasks);
     Ok(tonic::service::Routes::new(NoticesServer::new(service)))
 }
 

@@ -17,6 +17,7 @@ use bailiff_proto::notices as pb;
 use bailiff_proto::notices::notices_server::Notices;
 use matrix_status::{MatrixError, errcode};
 use serde_json::json;
+use tokio_util::task::TaskTracker;
 use tonic::{Request, Response, Status};
 
 use crate::batch::Batcher;
@@ -79,14 +80,20 @@ fn gave_up() -> MatrixError {
 }
 
 impl NoticesService {
-    pub fn new(config: Arc<Config>, store: NoticeStore, membership: GrpcChannel) -> Self {
+    /// The service, with its batching task on `tasks` (see `batch.rs`).
+    pub fn new(
+        config: Arc<Config>,
+        store: NoticeStore,
+        membership: GrpcChannel,
+        tasks: &TaskTracker,
+    ) -> Self {
         let system_user = config.server_notices_user_id();
         let rooms = RoomsClient::new(Transport::from(membership));
         Self {
             inner: Arc::new(Inner {
                 config,
                 store,
-                batcher: Batcher::start(rooms.clone()),
+                batcher: Batcher::start(rooms.clone(), tasks),
                 rooms,
                 system_user,
                 cache: moka::sync::Cache::new(ROOM_CACHE_CAPACITY),

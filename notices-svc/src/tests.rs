@@ -234,6 +234,7 @@ async fn harness(db: Database) -> Harness {
         config: config(|_| {}),
         db: db.clone(),
         bus: ReplicaBus::in_process(),
+        tasks: tokio_util::task::TaskTracker::new(),
         shutdown: shutdown.clone(),
     })
     .await
@@ -255,6 +256,7 @@ impl Harness {
             config,
             NoticeStore::new(self.db.clone()),
             self.membership.clone(),
+            &tokio_util::task::TaskTracker::new(),
         );
         NoticesClient::new(in_process(NoticesServer::new(service)))
     }

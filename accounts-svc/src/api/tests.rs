@@ -760,6 +760,7 @@ async fn start_serves_the_accounts_service() {
         config: Arc::new(config),
         db: test_db.connect().await,
         bus: ReplicaBus::in_process(),
+        tasks: tokio_util::task::TaskTracker::new(),
         shutdown: shutdown.clone(),
     })
     .await

@@ -3,6 +3,12 @@
 //! PostgreSQL tests use `BAILIFF_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`) to create a uniquely named database;
 //! databases left behind by runs older than two hours are dropped on the way.
+//!
+//! Only built for this crate's tests and with the `testing` feature, which test crates
+//! enable in their `[dev-dependencies]`: production builds carry neither the fixtures
+//! nor `tempfile`.
+
+#![cfg(any(test, feature = "testing"))]
 
 use sqlx::Connection;
 

@@ -96,10 +96,18 @@ impl InProcessQueue {
 }
 
 /// One worker: take a chunk, handle it, settle it; stop taking chunks on shutdown.
+///
+/// A chunk to retry waits out `retry_delay` in a timer task the worker owns, so the
+/// worker is free meanwhile; the timers end with the worker. Dropping a waiting retry
+/// then loses nothing that matters: the process is stopping, and the owner re-plans
+/// unfinished jobs at start-up.
 async fn worker(inner: Arc<Inner>, handler: Arc<dyn ChunkHandler>, shutdown: CancellationToken) {
+    let mut retries = JoinSet::new();
     loop {
         let next = tokio::select! {
             () = shutdown.cancelled() => return,
+            // Reaps finished timers, so the set holds only the waiting ones.
+            Some(_) = retries.join_next() => continue,
             next = async { inner.receiver.lock().await.recv().await } => next,
         };
         let Some(Envelope { message, delivery }) = next else {
@@ -122,7 +130,7 @@ async fn worker(inner: Arc<Inner>, handler: Arc<dyn ChunkHandler>, shutdown: Can
             }
             Verdict::Retry(_) => {
                 let inner = Arc::clone(&inner);
-                tokio::spawn(async move {
+                retries.spawn(async move {
                     tokio::time::sleep(inner.config.retry_delay).await;
                     let _ = inner.sender.send(Envelope {
                         message,

@@ -83,17 +83,22 @@ impl JobQueue {
         }
     }
 
-    /// Starts `concurrency` workers (at least one) feeding `handler`, until `shutdown`
-    /// is cancelled. On shutdown each worker stops taking chunks, finishes and settles
-    /// the one in hand, and leaves anything unsettled pending for others to reclaim.
-    /// The returned task ends when every worker has; aborting it aborts them, which is
-    /// what a crash looks like to the rest of the group.
-    pub fn run_workers(
+    /// The worker pool: `concurrency` workers (at least one) feeding `handler`, until
+    /// `shutdown` is cancelled. On shutdown each worker stops taking chunks, finishes and
+    /// settles the one in hand, and leaves anything unsettled pending for others to
+    /// reclaim.
+    ///
+    /// Nothing runs until the caller spawns the returned future, on whatever it owns its
+    /// background tasks with (a `TaskTracker`, a `JoinSet`): the pool is then waited for
+    /// with everything else the caller started. The future owns its workers, so it ends
+    /// when every worker has, and dropping or aborting it aborts them, which is what a
+    /// crash looks like to the rest of the group.
+    pub fn workers(
         &self,
         handler: Arc<dyn ChunkHandler>,
         concurrency: usize,
         shutdown: CancellationToken,
-    ) -> JoinHandle<()> {
+    ) -> impl Future<Output = ()> + Send + 'static {
         let mut workers = JoinSet::new();
         let concurrency = concurrency.max(1);
         match &self.transport {
@@ -104,7 +109,7 @@ impl JobQueue {
                 queue.spawn_workers(&mut workers, &handler, concurrency, &shutdown);
             }
         }
-        tokio::spawn(async move {
+        async move {
             while let Some(result) = workers.join_next().await {
                 if let Err(error) = result
                     && error.is_panic()
@@ -112,7 +117,18 @@ impl JobQueue {
                     tracing::error!(%error, "job queue worker panicked");
                 }
             }
-        })
+        }
+    }
+
+    /// [`JobQueue::workers`], spawned at once; the caller owns the returned handle.
+    /// Prefer `workers` on the caller's task tracker, so shutdown waits for the pool.
+    pub fn run_workers(
+        &self,
+        handler: Arc<dyn ChunkHandler>,
+        concurrency: usize,
+        shutdown: CancellationToken,
+    ) -> JoinHandle<()> {
+        tokio::spawn(self.workers(handler, concurrency, shutdown))
     }
 
     /// Chunks delivered to a worker and not yet acknowledged or dead-lettered (on

@@ -14,6 +14,8 @@ use std::time::Duration;
 use futures::StreamExt;
 use redis::AsyncCommands;
 use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 #[cfg(test)]
 mod tests;
@@ -63,18 +65,31 @@ impl ReplicaBus {
         }
     }
 
-    /// A bus over Redis pub/sub. Channels are named `<prefix>:bus:<topic>`. A background
-    /// task keeps the subscription alive, reconnecting with backoff.
-    pub async fn redis(url: &str, prefix: &str) -> Result<Self, BusError> {
+    /// A bus over Redis pub/sub. Channels are named `<prefix>:bus:<topic>`. A task on
+    /// `tasks` keeps the subscription alive, reconnecting with backoff, until `stop` is
+    /// cancelled.
+    ///
+    /// The caller owns the subscription task (rather than the bus owning it, or the bus
+    /// returning a handle) because the bus is process plumbing: whoever composes the
+    /// process decides how long it must outlive the roles that publish and subscribe,
+    /// and waits for it with everything else it started.
+    pub async fn redis(
+        url: &str,
+        prefix: &str,
+        tasks: &TaskTracker,
+        stop: CancellationToken,
+    ) -> Result<Self, BusError> {
         let client = redis::Client::open(url)?;
         let publisher = redis::aio::ConnectionManager::new(client.clone()).await?;
         let topics: Arc<Mutex<HashMap<String, broadcast::Sender<BusMessage>>>> = Arc::default();
         let channel_prefix = format!("{prefix}:bus:");
-        tokio::spawn(subscribe_forever(
-            client,
-            channel_prefix.clone(),
-            Arc::clone(&topics),
-        ));
+        let subscription = subscribe_forever(client, channel_prefix.clone(), Arc::clone(&topics));
+        tasks.spawn(async move {
+            tokio::select! {
+                () = stop.cancelled() => {}
+                () = subscription => {}
+            }
+        });
         Ok(Self {
             topics,
             transport: Transport::Redis {

@@ -28,13 +28,15 @@ async fn in_process_delivers_to_every_subscriber_of_the_topic() {
 #[tokio::test]
 async fn redis_reaches_other_replicas_and_only_within_the_prefix() {
     let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let one = ReplicaBus::redis(&redis_url(), &prefix)
+    let tasks = TaskTracker::new();
+    let stop = CancellationToken::new();
+    let one = ReplicaBus::redis(&redis_url(), &prefix, &tasks, stop.clone())
         .await
         .expect("bus one");
-    let two = ReplicaBus::redis(&redis_url(), &prefix)
+    let two = ReplicaBus::redis(&redis_url(), &prefix, &tasks, stop.clone())
         .await
         .expect("bus two");
-    let stranger = ReplicaBus::redis(&redis_url(), "another-prefix")
+    let stranger = ReplicaBus::redis(&redis_url(), "another-prefix", &tasks, stop.clone())
         .await
         .expect("bus three");
     let mut on_two = two.subscribe("tokens");
@@ -54,4 +56,10 @@ async fn redis_reaches_other_replicas_and_only_within_the_prefix() {
     .expect("delivered");
     assert_eq!(received, BusMessage::Published("@u:hs".into()));
     assert!(on_stranger.try_recv().is_err());
+    assert_eq!(tasks.len(), 3, "one subscription task per Redis bus");
+    stop.cancel();
+    tasks.close();
+    tokio::time::timeout(Duration::from_secs(5), tasks.wait())
+        .await
+        .expect("the subscriptions end when stopped");
 }

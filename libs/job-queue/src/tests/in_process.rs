@@ -1,8 +1,10 @@
 //! The embedded transport keeps the handler contract: ack, retry, dead letter, stop.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::support::*;
 use crate::JobQueue;
@@ -89,4 +91,25 @@ async fn a_chunk_that_keeps_failing_is_dead_lettered_once() {
         events.try_recv().is_err(),
         "nothing after the dead letter, in particular no second report"
     );
+}
+
+#[tokio::test]
+async fn the_pool_on_an_owners_tracker_ends_on_shutdown_with_a_retry_waiting() {
+    let config = crate::QueueConfig {
+        retry_delay: Duration::from_secs(3600),
+        ..fast_config()
+    };
+    let queue = JobQueue::in_process(config).expect("queue");
+    let (handler, mut events) = Recorder::new("one", Behaviour::AlwaysFail);
+    let shutdown = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    tasks.spawn(queue.workers(handler, 2, shutdown.clone()));
+    queue.enqueue(vec![chunk("job", 1)]).await.expect("enqueue");
+    collect_until(&mut events, |seen| !seen.is_empty()).await;
+    // The failed chunk now waits an hour for its retry; shutdown must not wait with it.
+    shutdown.cancel();
+    tasks.close();
+    tokio::time::timeout(PATIENCE, tasks.wait())
+        .await
+        .expect("the pool and its retry timers end on shutdown");
 }
