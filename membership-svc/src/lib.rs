@@ -72,6 +72,7 @@ pub async fn start(deps: Deps) -> Result<tonic::service::Routes, StartError> {
         notifier.clone(),
         deps.bus.clone(),
         &deps.config,
+        &deps.tasks,
         deps.shutdown.clone(),
     )
     .await?;

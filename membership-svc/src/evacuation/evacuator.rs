@@ -6,6 +6,7 @@ use std::time::Duration;
 use job_queue::{ChunkHandler, JobQueue};
 use replica_bus::ReplicaBus;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::Settings;
 use crate::notifier::SyncNotifier;
@@ -57,15 +58,18 @@ impl Evacuator {
         }
     }
 
-    /// Starts the workers, re-plans unfinished jobs and runs the sweeper, until shutdown.
-    pub fn spawn_background(&self) {
+    /// Starts the workers, re-plans unfinished jobs and runs the sweeper, until shutdown,
+    /// on `tasks`, so the process's shutdown waits for them.
+    pub fn spawn_background(&self, tasks: &TaskTracker) {
         let inner = &self.inner;
         let handler: Arc<dyn ChunkHandler> = Arc::new(self.clone());
-        inner
-            .queue
-            .run_workers(handler, inner.settings.workers, inner.shutdown.clone());
+        tasks.spawn(
+            inner
+                .queue
+                .workers(handler, inner.settings.workers, inner.shutdown.clone()),
+        );
         let this = self.clone();
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             // Re-plan what a previous run left unfinished (retrying while the database
             // is unreachable), then sweep periodically.
             loop {

@@ -5,7 +5,7 @@
 //!    truth), then queues one [`job_queue::ChunkMessage`] per chunk carrying the planning
 //!    request's trace context. A queued or running job for the same target is returned
 //!    instead.
-//! 2. Workers ([`job_queue::JobQueue::run_workers`], Redis Streams or in process, the
+//! 2. Workers ([`job_queue::JobQueue::workers`], Redis Streams or in process, the
 //!    same code) hand each chunk to [`Evacuator::apply_chunk`], which in ONE transaction
 //!    flips the chunk `pending` → `done`, appends a self-leave for every entry still
 //!    joined/invited, and advances the job's `done` counter. Only the transaction whose
@@ -26,6 +26,7 @@
 use bailiff_config::Config;
 use replica_bus::ReplicaBus;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::notifier::SyncNotifier;
 use crate::store::Store;
@@ -76,6 +77,7 @@ pub async fn start(
     notifier: SyncNotifier,
     bus: ReplicaBus,
     config: &Config,
+    tasks: &TaskTracker,
     shutdown: CancellationToken,
 ) -> Result<EvacuationsService, StartError> {
     let settings = Settings::default();
@@ -89,6 +91,6 @@ pub async fn start(
         settings,
         shutdown,
     );
-    evacuator.spawn_background();
+    evacuator.spawn_background(tasks);
     Ok(EvacuationsService::new(evacuator))
 }

@@ -542,7 +542,7 @@ test_on_both_backends!(
 
         // The next start re-plans: the pending chunks are queued again and applied.
         let restarted = evacuator(&store, small_chunks());
-        restarted.spawn_background();
+        restarted.spawn_background(&tokio_util::task::TaskTracker::new());
         let job =
             tokio::time::timeout(Duration::from_secs(20), restarted.wait(&planned.job.job_id))
                 .await
