@@ -21,39 +21,47 @@ use crate::error::ApiError;
 
 /// What authentication needs: the token cache, the deployment's token key, accounts-svc
 /// and the whois sighting recorder. Handlers reach it through axum's `FromRef`, so this
-/// module does not depend on the application state.
+/// module does not depend on the application state. Cheap to clone (one `Arc`), as every
+/// request does.
 #[derive(Clone)]
-pub struct Authenticator {
-    /// Token → identity answers.
-    pub tokens: TokenCache,
+pub struct Authenticator(Arc<Shared>);
+
+struct Shared {
+    tokens: TokenCache,
     accounts: AccountsClient<Transport>,
     client_ips: ClientIpRecorder,
     /// Fetched from accounts-svc on first use; it never changes for a deployment.
-    token_key: Arc<OnceCell<TokenKey>>,
+    token_key: OnceCell<TokenKey>,
 }
 
 impl Authenticator {
-    /// An authenticator with an empty cache.
+    /// An authenticator over `tokens` (shared with whoever invalidates them).
     pub fn new(
         tokens: TokenCache,
         accounts: AccountsClient<Transport>,
         client_ips: ClientIpRecorder,
     ) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             tokens,
             accounts,
             client_ips,
-            token_key: Arc::default(),
-        }
+            token_key: OnceCell::new(),
+        }))
     }
 
     /// The key that tells tokens minted by this deployment from made-up ones. The first
     /// call asks accounts-svc; if that fails, the request fails as any call to an
     /// unreachable accounts-svc does, and the next call asks again.
     pub async fn token_key(&self) -> Result<&TokenKey, ApiError> {
-        self.token_key
+        self.0
+            .token_key
             .get_or_try_init(|| async {
-                let reply = self.accounts.clone().token_key(TokenKeyRequest {}).await?;
+                let reply = self
+                    .0
+                    .accounts
+                    .clone()
+                    .token_key(TokenKeyRequest {})
+                    .await?;
                 TokenKey::from_bytes(&reply.into_inner().key).map_err(|error| {
                     tracing::error!(%error, "accounts-svc sent an unusable token key");
                     ApiError::from(MatrixError::internal())
@@ -70,7 +78,7 @@ impl Authenticator {
             return Err(MatrixError::unknown_token().into());
         }
         let hash = hash_token(access_token);
-        match self.tokens.get(&hash) {
+        match self.0.tokens.get(&hash) {
             Some(Entry::Valid(identity)) => return Ok(identity),
             Some(Entry::Unknown) => return Err(MatrixError::unknown_token().into()),
             None => {}
@@ -78,8 +86,9 @@ impl Authenticator {
         if !self.token_key().await?.verify(access_token) {
             return Err(MatrixError::unknown_token().into());
         }
-        let generation = self.tokens.generation();
+        let generation = self.0.tokens.generation();
         let answer = self
+            .0
             .accounts
             .clone()
             .authenticate(AuthenticateRequest {
@@ -98,7 +107,7 @@ impl Authenticator {
                     device_id: response.device_id,
                     is_admin: response.is_admin,
                 });
-                self.tokens.insert_if_current(
+                self.0.tokens.insert_if_current(
                     hash,
                     Entry::Valid(Arc::clone(&identity)),
                     generation,
@@ -108,7 +117,8 @@ impl Authenticator {
             Err(status) => {
                 let error = MatrixError::from_status(&status);
                 if error.errcode == errcode::UNKNOWN_TOKEN {
-                    self.tokens
+                    self.0
+                        .tokens
                         .insert_if_current(hash, Entry::Unknown, generation);
                     Err(MatrixError::unknown_token().into())
                 } else {
@@ -169,7 +179,8 @@ where
         let auth = Authenticator::from_ref(state);
         let access_token = token::access_token(parts)?;
         let identity = auth.authenticate(&access_token).await?;
-        auth.client_ips
+        auth.0
+            .client_ips
             .record_request(parts, identity.user_id.as_str(), &identity.device_id);
         let user = AuthedUser {
             user_id: identity.user_id.clone(),

@@ -13,7 +13,9 @@ use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams, ids};
 use crate::state::AppState;
 
+/// Longest accepted password.
 pub const MAX_PASSWORD_BYTES: usize = 512;
+/// Shortest accepted password.
 pub const MIN_PASSWORD_BYTES: usize = 8;
 
 /// The body; `null` fields count as absent.
@@ -32,6 +34,7 @@ pub struct ResetPasswordResponse {
     pub password_updated: bool,
 }
 
+/// Checks in the pinned order (path, remote, unknown user, body, password policy), then resets.
 pub async fn post(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,

@@ -14,6 +14,7 @@ use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams, typed};
 use crate::state::AppState;
 
+/// Both methods: path, `?async=`, then (POST) the body.
 pub async fn handle(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,

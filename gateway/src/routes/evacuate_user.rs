@@ -15,6 +15,7 @@ use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams, ids, typed};
 use crate::state::AppState;
 
+/// Both methods: path, locality, `?async=`, then (POST) the body.
 pub async fn handle(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,

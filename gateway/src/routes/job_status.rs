@@ -79,6 +79,7 @@ pub struct EvacuationStarted {
     pub job_id: String,
 }
 
+/// The job's record.
 pub async fn get(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,

@@ -9,6 +9,7 @@ use crate::auth::AuthedUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
+/// Logs the caller out.
 pub async fn post(State(state): State<AppState>, user: AuthedUser) -> ApiResult<Json<Empty>> {
     state
         .accounts()

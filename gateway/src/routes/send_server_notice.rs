@@ -50,6 +50,7 @@ fn notices(state: &AppState) -> NoticesClient<Transport> {
     NoticesClient::new(transport(state.notices.clone()))
 }
 
+/// Sends a notice.
 pub async fn post(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,
@@ -59,6 +60,7 @@ pub async fn post(
     send(&state, request).await
 }
 
+/// Sends a notice once per transaction ID.
 pub async fn put(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,

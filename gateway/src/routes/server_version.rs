@@ -16,6 +16,7 @@ pub struct ServerVersion {
     pub server_version: &'static str,
 }
 
+/// The version, for admins.
 pub async fn get(_admin: AdminUser) -> Json<ServerVersion> {
     Json(ServerVersion {
         server_version: SERVER_VERSION,

@@ -29,6 +29,7 @@ fn unknown_user() -> MatrixError {
     MatrixError::not_found("Unknown user")
 }
 
+/// Checks in the pinned order (path, body, remote, unknown user), then resets.
 pub async fn post(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,

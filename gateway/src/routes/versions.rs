@@ -20,6 +20,7 @@ pub struct Versions {
     pub versions: &'static [&'static str],
 }
 
+/// The versions.
 pub async fn get() -> Json<Versions> {
     Json(Versions {
         unstable_features: BTreeMap::new(),

@@ -13,6 +13,7 @@ pub struct WhoAmI {
     pub user_id: ruma_common::OwnedUserId,
 }
 
+/// The caller.
 pub async fn get(user: AuthedUser) -> Json<WhoAmI> {
     Json(WhoAmI {
         device_id: user.device_id,

@@ -63,6 +63,7 @@ impl From<DeviceConnections> for WhoisDevice {
     }
 }
 
+/// Self or admin, then a local user's devices (cached briefly).
 pub async fn get(
     State(state): State<AppState>,
     user: AuthedUser,

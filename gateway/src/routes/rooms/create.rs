@@ -70,6 +70,7 @@ pub struct CreateRoomResponse {
     pub room_id: String,
 }
 
+/// Creates the room.
 pub async fn post(
     State(state): State<AppState>,
     user: AuthedUser,

@@ -24,6 +24,7 @@ pub struct InviteBody {
     pub reason: Field<String>,
 }
 
+/// Invites the user.
 pub async fn post(
     State(state): State<AppState>,
     user: AuthedUser,

@@ -20,6 +20,7 @@ pub struct JoinResponse {
     pub room_id: String,
 }
 
+/// `/join/{roomIdOrAlias}`.
 pub async fn by_id_or_alias(
     State(state): State<AppState>,
     user: AuthedUser,
@@ -36,6 +37,7 @@ pub async fn by_id_or_alias(
     join(state, user, room_id, body).await
 }
 
+/// `/rooms/{roomId}/join`.
 pub async fn by_room_id(
     State(state): State<AppState>,
     user: AuthedUser,

@@ -16,6 +16,7 @@ pub struct JoinedRooms {
     pub joined_rooms: Vec<String>,
 }
 
+/// The joined rooms.
 pub async fn get(State(state): State<AppState>, user: AuthedUser) -> ApiResult<Json<JoinedRooms>> {
     let joined = rooms(&state)
         .get_joined_rooms(GetJoinedRoomsRequest {

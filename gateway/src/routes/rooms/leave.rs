@@ -11,6 +11,7 @@ use crate::extract::{JsonBody, PathParams};
 use crate::routes::Empty;
 use crate::state::AppState;
 
+/// Leaves the room.
 pub async fn post(
     State(state): State<AppState>,
     user: AuthedUser,

@@ -47,6 +47,7 @@ pub struct Members {
     pub chunk: Vec<ClientEvent>,
 }
 
+/// `joined_members`.
 pub async fn joined(
     State(state): State<AppState>,
     user: AuthedUser,
@@ -74,6 +75,7 @@ pub async fn joined(
     Ok(Json(JoinedMembers { joined }))
 }
 
+/// `members`, filtered.
 pub async fn get(
     State(state): State<AppState>,
     user: AuthedUser,

@@ -66,6 +66,7 @@ pub struct MessagesPage {
     pub state: Vec<ClientEvent>,
 }
 
+/// A page of the timeline.
 pub async fn get(
     State(state): State<AppState>,
     user: AuthedUser,

@@ -17,6 +17,7 @@ use crate::state::AppState;
 /// Longest event type or transaction ID accepted.
 const MAX_PARAM_BYTES: usize = 255;
 
+/// Sends the event (path checks, then the body).
 pub async fn put(
     State(state): State<AppState>,
     user: AuthedUser,

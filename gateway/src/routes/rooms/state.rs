@@ -11,6 +11,7 @@ use crate::error::ApiResult;
 use crate::extract::PathParams;
 use crate::state::AppState;
 
+/// The state events.
 pub async fn get(
     State(state): State<AppState>,
     user: AuthedUser,

@@ -172,6 +172,7 @@ fn account_data(events: Vec<bailiff_proto::membership::AccountDataEvent>) -> Acc
     }
 }
 
+/// One sync.
 pub async fn get(
     State(state): State<AppState>,
     user: AuthedUser,

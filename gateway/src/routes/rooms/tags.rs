@@ -26,6 +26,7 @@ pub struct Tags {
     pub other: Map<String, Value>,
 }
 
+/// The caller's tags on the room.
 pub async fn get(
     State(state): State<AppState>,
     user: AuthedUser,
