@@ -6,10 +6,12 @@
 //! found at once.
 
 use bailiff_proto::accounts::GetUserRequest;
+use bailiff_proto::accounts::accounts_client::AccountsClient;
+use bailiff_proto::transport::Transport;
 use matrix_status::{MatrixError, errcode};
+use ruma_common::UserId;
 
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// Users remembered per gateway; beyond this the least recently used are asked again.
 const CAPACITY: u64 = 100_000;
@@ -29,22 +31,22 @@ impl KnownUsers {
     /// know it (each endpoint words that refusal its own way); any other failure as is.
     pub async fn require(
         &self,
-        state: &AppState,
-        user_id: &str,
+        accounts: &AccountsClient<Transport>,
+        user_id: &UserId,
         unknown: impl FnOnce() -> MatrixError,
     ) -> Result<(), ApiError> {
-        if self.0.contains_key(user_id) {
+        if self.0.contains_key(user_id.as_str()) {
             return Ok(());
         }
-        let answer = state
-            .accounts()
+        let answer = accounts
+            .clone()
             .get_user(GetUserRequest {
-                user_id: user_id.to_owned(),
+                user_id: user_id.to_string(),
             })
             .await;
         match answer {
             Ok(_) => {
-                self.0.insert(user_id.to_owned(), ());
+                self.0.insert(user_id.to_string(), ());
                 Ok(())
             }
             Err(status) => {

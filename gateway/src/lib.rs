@@ -27,6 +27,7 @@ pub mod extract;
 pub mod generation;
 pub mod known_users;
 pub mod mac;
+pub mod openapi;
 pub mod routes;
 pub mod state;
 pub mod telemetry;

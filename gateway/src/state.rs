@@ -1,21 +1,19 @@
-//! What every handler can reach.
+//! What every handler can reach. Parts handlers need on their own (the authenticator)
+//! are axum substates ([`FromRef`]), so the modules that use them do not depend on this
+//! one.
 
 use std::sync::Arc;
 
-use access_token::TokenKey;
+use axum::extract::FromRef;
 use bailiff_config::Config;
-use bailiff_proto::accounts::TokenKeyRequest;
 use bailiff_proto::accounts::accounts_client::AccountsClient;
 use bailiff_proto::channel::GrpcChannel;
-use matrix_status::MatrixError;
-use tokio::sync::OnceCell;
-
 use bailiff_proto::transport::{Transport, transport};
 
 use crate::Deps;
-use crate::auth::TokenCache;
+use crate::auth::revocation::Forget;
+use crate::auth::{Authenticator, TokenCache};
 use crate::client_ip::ClientIpRecorder;
-use crate::error::ApiError;
 use crate::known_users::KnownUsers;
 use crate::whois_cache::WhoisCache;
 
@@ -28,27 +26,30 @@ pub struct AppState {
     pub membership: GrpcChannel,
     /// Transport to notices-svc.
     pub notices: GrpcChannel,
+    /// Token resolution; shares its token cache with [`AppState::tokens`].
+    pub auth: Authenticator,
     pub tokens: TokenCache,
     pub client_ips: ClientIpRecorder,
     pub whois: WhoisCache,
     pub known_users: KnownUsers,
-    /// Fetched from accounts-svc on first use; it never changes for a deployment.
-    token_key: Arc<OnceCell<TokenKey>>,
 }
 
 impl AppState {
     pub fn new(deps: &Deps) -> Self {
         let auth = &deps.config.auth;
+        let accounts = AccountsClient::new(transport(deps.accounts.clone()));
+        let tokens = TokenCache::new(auth.token_cache_ttl, auth.token_cache_capacity);
+        let client_ips = ClientIpRecorder::new(deps.config.trusted_proxies.clone());
         Self {
             config: Arc::clone(&deps.config),
-            accounts: AccountsClient::new(transport(deps.accounts.clone())),
+            auth: Authenticator::new(tokens.clone(), accounts.clone(), client_ips.clone()),
+            accounts,
             membership: deps.membership.clone(),
             notices: deps.notices.clone(),
-            tokens: TokenCache::new(auth.token_cache_ttl, auth.token_cache_capacity),
-            client_ips: ClientIpRecorder::new(deps.config.trusted_proxies.clone()),
+            tokens,
+            client_ips,
             whois: WhoisCache::new(auth.whois_cache),
             known_users: KnownUsers::default(),
-            token_key: Arc::default(),
         }
     }
 
@@ -65,21 +66,6 @@ impl AppState {
         self.whois.invalidate_all();
     }
 
-    /// The key that tells tokens minted by this deployment from made-up ones. The first
-    /// call asks accounts-svc; if that fails, the request fails as any call to an
-    /// unreachable accounts-svc does, and the next call asks again.
-    pub async fn token_key(&self) -> Result<&TokenKey, ApiError> {
-        self.token_key
-            .get_or_try_init(|| async {
-                let reply = self.accounts().token_key(TokenKeyRequest {}).await?;
-                TokenKey::from_bytes(&reply.into_inner().key).map_err(|error| {
-                    tracing::error!(%error, "accounts-svc sent an unusable token key");
-                    ApiError::from(MatrixError::internal())
-                })
-            })
-            .await
-    }
-
     /// A client for accounts-svc.
     pub fn accounts(&self) -> AccountsClient<Transport> {
         self.accounts.clone()
@@ -88,5 +74,21 @@ impl AppState {
     /// This server's name.
     pub fn server_name(&self) -> &str {
         &self.config.server_name
+    }
+}
+
+impl Forget for AppState {
+    fn forget_user(&self, user_id: &str) {
+        AppState::forget_user(self, user_id);
+    }
+
+    fn forget_everyone(&self) {
+        AppState::forget_everyone(self);
+    }
+}
+
+impl FromRef<AppState> for Authenticator {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
     }
 }

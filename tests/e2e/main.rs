@@ -14,6 +14,7 @@ mod evacuation;
 mod http_rules;
 mod notices;
 mod notices_clients;
+mod openapi;
 mod register;
 mod rooms;
 mod rooms_nio;

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ruma_common::OwnedUserId;
 use sha2::{Digest, Sha256};
 
 use crate::generation::Generation;
@@ -18,7 +19,7 @@ use crate::generation::Generation;
 /// Who a valid token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
-    pub user_id: String,
+    pub user_id: OwnedUserId,
     pub device_id: String,
     pub is_admin: bool,
 }
@@ -97,7 +98,7 @@ impl TokenCache {
         let user_id = user_id.to_owned();
         let registered = self
             .valid
-            .invalidate_entries_if(move |_, identity| identity.user_id == user_id);
+            .invalidate_entries_if(move |_, identity| identity.user_id.as_str() == user_id);
         if registered.is_err() {
             self.valid.invalidate_all();
         }
@@ -123,8 +124,9 @@ mod tests {
     use super::*;
 
     fn identity(user: &str) -> Entry {
+        let user_id = ruma_common::UserId::parse(user).unwrap_or_else(|e| panic!("{e}"));
         Entry::Valid(Arc::new(Identity {
-            user_id: user.into(),
+            user_id,
             device_id: "D".into(),
             is_admin: false,
         }))

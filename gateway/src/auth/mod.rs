@@ -1,5 +1,5 @@
-//! Authentication: the access token from the request, the checks of API.md §2 in their
-//! pinned order, a short-lived token cache kept coherent over the replica bus, and the
+//! Authentication: the access token from the request, the checks of `docs/http-api.md` in
+//! their pinned order, a short-lived token cache kept coherent over the replica bus, and the
 //! extractors handlers use ([`AuthedUser`], [`AdminUser`]).
 
 pub mod cache;
@@ -8,4 +8,4 @@ pub mod revocation;
 pub mod token;
 
 pub use cache::{Identity, TokenCache};
-pub use extract::{AdminUser, AuthedUser};
+pub use extract::{AdminUser, AuthedUser, Authenticator};

@@ -6,15 +6,21 @@ use replica_bus::BusMessage;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use crate::state::AppState;
-
 /// The bus topic accounts-svc publishes revocations and admin changes on.
 pub const AUTH_TOPIC: &str = "auth";
+
+/// What holds cached answers about users (the application state implements it).
+pub trait Forget {
+    /// Drops what is cached about one user.
+    fn forget_user(&self, user_id: &str);
+    /// Drops everything cached.
+    fn forget_everyone(&self);
+}
 
 /// Runs until `shutdown` or until the bus closes.
 pub async fn watch(
     mut messages: broadcast::Receiver<BusMessage>,
-    state: AppState,
+    caches: impl Forget,
     shutdown: CancellationToken,
 ) {
     loop {
@@ -23,9 +29,9 @@ pub async fn watch(
             message = messages.recv() => message,
         };
         match message {
-            Ok(BusMessage::Published(user_id)) => state.forget_user(&user_id),
+            Ok(BusMessage::Published(user_id)) => caches.forget_user(&user_id),
             Ok(BusMessage::Gap) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                state.forget_everyone();
+                caches.forget_everyone();
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }

@@ -8,7 +8,10 @@ use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use matrix_status::{MatrixError, errcode};
 
-use super::fields::JsonObject;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::typed;
 use crate::error::ApiError;
 
 /// Largest accepted request body.
@@ -21,10 +24,12 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub struct JsonBody(Result<Bytes, MatrixError>);
 
 impl JsonBody {
-    /// The body as a JSON object; an empty body counts as `{}`.
-    pub fn object(self) -> Result<JsonObject, ApiError> {
+    /// The body decoded into its typed struct; an empty body counts as `{}`. Errors are
+    /// mapped by [`typed`].
+    pub fn parse<T: DeserializeOwned>(self) -> Result<T, ApiError> {
         let bytes = self.0?;
-        parse_object(&bytes).map_err(ApiError::from)
+        let object = parse_object(&bytes)?;
+        Ok(typed::body(object)?)
     }
 }
 
@@ -33,12 +38,12 @@ fn too_large() -> MatrixError {
 }
 
 /// Parses a body: empty = `{}`, not JSON = `M_NOT_JSON`, not an object = `M_BAD_JSON`.
-pub fn parse_object(bytes: &[u8]) -> Result<JsonObject, MatrixError> {
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, MatrixError> {
     if bytes.is_empty() {
-        return Ok(JsonObject::default());
+        return Ok(Map::new());
     }
-    match serde_json::from_slice::<serde_json::Value>(bytes) {
-        Ok(serde_json::Value::Object(map)) => Ok(JsonObject(map)),
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(MatrixError::bad_json("Content must be a JSON object.")),
         Err(_) => Err(MatrixError::bad_request(
             errcode::NOT_JSON,
@@ -54,7 +59,7 @@ struct BodyRejected(MatrixError);
 /// Middleware: reads every request body before routing (up to the limit, discarding
 /// the rest of an oversized one), so a handler that answers without looking at the body
 /// (an auth failure, a `GET`) never leaves unread bytes that would reset the connection.
-/// An oversized or unreadable body is remembered and reported by [`JsonBody::object`].
+/// An oversized or unreadable body is remembered and reported by [`JsonBody::parse`].
 pub async fn buffer_body(request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let declared = parts

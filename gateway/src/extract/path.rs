@@ -8,7 +8,9 @@
 use axum::extract::{FromRequestParts, MatchedPath};
 use http::request::Parts;
 use matrix_status::MatrixError;
+use ruma_common::{OwnedRoomId, OwnedUserId};
 
+use super::ids;
 use crate::error::ApiError;
 
 /// The raw (still percent-encoded) path parameters of the matched route.
@@ -45,6 +47,18 @@ impl PathParams {
             .ok_or_else(|| MatrixError::invalid_param(format!("Missing path parameter {name}")))?;
         percent_decode_strict(raw)
             .ok_or_else(|| MatrixError::invalid_param(format!("Invalid escape in {name}")))
+    }
+}
+
+impl PathParams {
+    /// A user ID parameter, full form (`400 M_INVALID_PARAM "Invalid user ID"` otherwise).
+    pub fn user_id(&self, name: &str) -> Result<OwnedUserId, MatrixError> {
+        ids::parse_user_id(&self.get(name)?)
+    }
+
+    /// A room ID parameter (`400 M_INVALID_PARAM "Invalid room ID"` otherwise).
+    pub fn room_id(&self, name: &str) -> Result<OwnedRoomId, MatrixError> {
+        ids::parse_room_id(&self.get(name)?)
     }
 }
 

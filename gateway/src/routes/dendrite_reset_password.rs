@@ -6,22 +6,41 @@ use axum::Json;
 use axum::extract::State;
 use bailiff_proto::accounts::ResetPasswordRequest;
 use matrix_status::{MatrixError, errcode};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::AdminUser;
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams, ids};
 use crate::state::AppState;
 
+/// Longest accepted password.
 pub const MAX_PASSWORD_BYTES: usize = 512;
+/// Shortest accepted password.
 pub const MIN_PASSWORD_BYTES: usize = 8;
 
+/// The body; `null` fields count as absent.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ResetPasswordBody {
+    /// 8 to 512 bytes.
+    pub password: Option<String>,
+    /// Defaults to false.
+    pub logout_devices: Option<bool>,
+}
+
+/// The answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResetPasswordResponse {
+    /// Always true.
+    pub password_updated: bool,
+}
+
+/// Checks in the pinned order (path, remote, unknown user, body, password policy), then resets.
 pub async fn post(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
     params: PathParams,
     body: JsonBody,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ResetPasswordResponse>> {
     let target = ids::parse_user_id_or_localpart(&params.get("userID")?, state.server_name())?;
     if !ids::is_local(&target, state.server_name()) {
         return Err(
@@ -30,18 +49,13 @@ pub async fn post(
     }
     state
         .known_users
-        .require(&state, target.as_str(), || {
+        .require(&state.accounts(), &target, || {
             MatrixError::not_found("User does not exist")
         })
         .await?;
-
-    let body = body.object()?;
-    let logout_devices = body.bool_or("logout_devices", false)?;
-    let password = match body.get("password") {
-        None | Some(Value::Null) => "",
-        Some(Value::String(password)) => password.as_str(),
-        Some(_) => return Err(MatrixError::bad_json("Parameter password must be a string").into()),
-    };
+    let body: ResetPasswordBody = body.parse()?;
+    let logout_devices = body.logout_devices.unwrap_or(false);
+    let password = body.password.unwrap_or_default();
     if password.is_empty() {
         return Err(MatrixError::missing_param("Expecting non-empty password.").into());
     }
@@ -55,13 +69,12 @@ pub async fn post(
         )
         .into());
     }
-
-    let keep_device_id = (admin.user_id == target.as_str()).then(|| admin.device_id.clone());
+    let keep_device_id = (admin.user_id == target).then(|| admin.device_id.clone());
     state
         .accounts()
         .reset_password(ResetPasswordRequest {
             user_id: target.to_string(),
-            new_password: password.to_owned(),
+            new_password: password,
             logout_devices,
             keep_device_id,
         })
@@ -69,5 +82,7 @@ pub async fn post(
     if logout_devices {
         state.forget_user(target.as_str());
     }
-    Ok(Json(json!({ "password_updated": true })))
+    Ok(Json(ResetPasswordResponse {
+        password_updated: true,
+    }))
 }

@@ -8,29 +8,31 @@ use bailiff_proto::membership::EvacuateRoomRequest;
 use http::Method;
 
 use super::job_status::{evacuation_reply, evacuations};
-use super::rooms::{Query, room_id_param};
+use super::{Empty, EvacuateQuery};
 use crate::auth::AdminUser;
 use crate::error::ApiResult;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::{JsonBody, PathParams, typed};
 use crate::state::AppState;
 
+/// Both methods: path, `?async=`, then (POST) the body.
 pub async fn handle(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,
     method: Method,
     params: PathParams,
-    query: RawQuery,
+    RawQuery(query): RawQuery,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    let room_id = room_id_param(&params, "roomID")?;
-    let asynchronous = Query::new(query).boolean("async")?.unwrap_or(false);
+    let room_id = params.room_id("roomID")?;
+    let query: EvacuateQuery = typed::query(query.as_deref())?;
     // A body sent with GET is ignored; with POST it must be empty or an object.
     if method == Method::POST {
-        body.object()?;
+        body.parse::<Empty>()?;
     }
+    let asynchronous = query.asynchronous();
     let job = evacuations(&state)
         .evacuate_room(EvacuateRoomRequest {
-            room_id,
+            room_id: room_id.to_string(),
             wait: !asynchronous,
         })
         .await?

@@ -3,13 +3,14 @@
 use axum::Json;
 use axum::extract::State;
 use bailiff_proto::accounts::LogoutRequest;
-use serde_json::{Value, json};
 
+use super::Empty;
 use crate::auth::AuthedUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
-pub async fn post(State(state): State<AppState>, user: AuthedUser) -> ApiResult<Json<Value>> {
+/// Logs the caller out.
+pub async fn post(State(state): State<AppState>, user: AuthedUser) -> ApiResult<Json<Empty>> {
     state
         .accounts()
         .logout(LogoutRequest {
@@ -18,6 +19,6 @@ pub async fn post(State(state): State<AppState>, user: AuthedUser) -> ApiResult<
         .await?;
     // This replica refuses the token from the very next request; others learn over the bus.
     state.tokens.invalidate_token(&user.token_hash());
-    state.whois.invalidate_user(&user.user_id);
-    Ok(Json(json!({})))
+    state.whois.invalidate_user(user.user_id.as_str());
+    Ok(Json(Empty {}))
 }

@@ -3,19 +3,20 @@
 use axum::Json;
 use axum::extract::State;
 use bailiff_proto::accounts::LogoutAllRequest;
-use serde_json::{Value, json};
 
+use super::Empty;
 use crate::auth::AuthedUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
-pub async fn post(State(state): State<AppState>, user: AuthedUser) -> ApiResult<Json<Value>> {
+/// Logs the caller out everywhere.
+pub async fn post(State(state): State<AppState>, user: AuthedUser) -> ApiResult<Json<Empty>> {
     state
         .accounts()
         .logout_all(LogoutAllRequest {
-            user_id: user.user_id.clone(),
+            user_id: user.user_id.to_string(),
         })
         .await?;
-    state.forget_user(&user.user_id);
-    Ok(Json(json!({})))
+    state.forget_user(user.user_id.as_str());
+    Ok(Json(Empty {}))
 }

@@ -6,15 +6,90 @@ use axum::Json;
 use axum::extract::State;
 use bailiff_proto::accounts::{ConsumeNonceRequest, CreateNonceRequest, RegisterUserRequest};
 use matrix_status::{MatrixError, errcode};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::error::ApiResult;
-use crate::extract::{JsonBody, ids};
+use crate::extract::{Field, JsonBody, ids};
 use crate::mac::{mac_matches, registration_mac};
 use crate::state::AppState;
 
 /// Longest accepted username or password, in characters.
 const MAX_FIELD_CHARS: usize = 512;
+
+/// The answer of `GET`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NonceResponse {
+    /// Single-use, to be signed into the registration's `mac`.
+    pub nonce: String,
+}
+
+/// The body of `POST`. Every field is decoded when its turn in the pinned order comes.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RegisterBody {
+    #[schema(value_type = String, required = true)]
+    #[serde(default)]
+    pub nonce: Field<String>,
+    /// At most 512 characters, no NUL.
+    #[schema(value_type = String, required = true)]
+    #[serde(default)]
+    pub username: Field<String>,
+    /// At most 512 characters, no NUL.
+    #[schema(value_type = String, required = true)]
+    #[serde(default)]
+    pub password: Field<String>,
+    /// Hex HMAC-SHA1 of `nonce\0username\0password\0admin|notadmin[\0user_type]`.
+    #[schema(value_type = String, required = true)]
+    #[serde(default)]
+    pub mac: Field<String>,
+    #[schema(value_type = Option<bool>)]
+    #[serde(default)]
+    pub admin: Field<bool>,
+    #[schema(value_type = Option<UserType>)]
+    #[serde(default)]
+    pub user_type: Field<UserType>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub displayname: Field<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub device_id: Field<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub initial_device_display_name: Field<String>,
+    #[schema(value_type = Option<bool>)]
+    #[serde(default)]
+    pub inhibit_login: Field<bool>,
+}
+
+/// The kinds of account registration may create besides a normal one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UserType {
+    Bot,
+    Support,
+}
+
+impl UserType {
+    /// The wire text, also signed into the MAC.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Bot => "bot",
+            Self::Support => "support",
+        }
+    }
+}
+
+/// The answer of `POST`; no token or device when `inhibit_login` was set. Fields are in
+/// key order, as the untyped answers were rendered (the wire stays byte-identical).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RegisterResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    pub home_server: String,
+    pub user_id: String,
+}
 
 fn shared_secret(state: &AppState) -> Result<String, MatrixError> {
     state
@@ -30,7 +105,7 @@ fn shared_secret(state: &AppState) -> Result<String, MatrixError> {
 }
 
 /// `GET`: a fresh single-use nonce.
-pub async fn nonce(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn nonce(State(state): State<AppState>) -> ApiResult<Json<NonceResponse>> {
     shared_secret(&state)?;
     let nonce = state
         .accounts()
@@ -38,36 +113,32 @@ pub async fn nonce(State(state): State<AppState>) -> ApiResult<Json<Value>> {
         .await?
         .into_inner()
         .nonce;
-    Ok(Json(json!({ "nonce": nonce })))
+    Ok(Json(NonceResponse { nonce }))
 }
 
-/// A username or password: a string of at most 512 characters without NUL.
-fn credential<'a>(
-    value: Option<&'a Value>,
-    key: &str,
-    invalid: &str,
-) -> Result<&'a str, MatrixError> {
-    match value {
-        None => Err(MatrixError::missing_param(format!(
+/// A username or password: a string of at most 512 characters without NUL; absent is
+/// `M_MISSING_PARAM`, anything else refused is `M_INVALID_PARAM` (`invalid`).
+fn credential(field: Field<String>, key: &str, invalid: &str) -> Result<String, MatrixError> {
+    if !field.is_present() {
+        return Err(MatrixError::missing_param(format!(
             "Missing parameter: {key}"
-        ))),
-        Some(Value::String(s)) if s.chars().count() <= MAX_FIELD_CHARS && !s.contains('\0') => {
-            Ok(s)
-        }
-        Some(_) => Err(MatrixError::invalid_param(invalid)),
+        )));
     }
+    field
+        .lenient()
+        .filter(|s| s.chars().count() <= MAX_FIELD_CHARS && !s.contains('\0'))
+        .ok_or_else(|| MatrixError::invalid_param(invalid))
 }
 
-/// `POST`: checks in the order API.md §4 pins, then creates the user.
-pub async fn register(State(state): State<AppState>, body: JsonBody) -> ApiResult<Json<Value>> {
+/// `POST`: checks in the order `docs/http-api.md` pins, then creates the user.
+pub async fn register(
+    State(state): State<AppState>,
+    body: JsonBody,
+) -> ApiResult<Json<RegisterResponse>> {
     let secret = shared_secret(&state)?;
-    let body = body.object()?;
+    let body: RegisterBody = body.parse()?;
 
-    let nonce = match body.get("nonce") {
-        None => return Err(MatrixError::missing_param("Missing parameter: nonce").into()),
-        Some(Value::String(nonce)) => nonce.clone(),
-        Some(_) => return Err(MatrixError::bad_json("Parameter nonce must be a string").into()),
-    };
+    let nonce = body.nonce.required("nonce")?;
     // Consumed whatever happens next.
     state
         .accounts()
@@ -76,25 +147,27 @@ pub async fn register(State(state): State<AppState>, body: JsonBody) -> ApiResul
         })
         .await?;
 
-    let username = credential(body.get("username"), "username", "Invalid username")?;
-    let password = credential(body.get("password"), "password", "Invalid password")?;
-    let user_type = match body.get("user_type") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(t)) if t == "bot" || t == "support" => Some(t.as_str()),
-        Some(_) => return Err(MatrixError::invalid_param("Invalid user type").into()),
+    let username = credential(body.username, "username", "Invalid username")?;
+    let password = credential(body.password, "password", "Invalid password")?;
+    let user_type = match body.user_type.raw() {
+        None | Some(serde_json::Value::Null) => None,
+        Some(_) => Some(
+            body.user_type
+                .lenient()
+                .ok_or_else(|| MatrixError::invalid_param("Invalid user type"))?,
+        ),
     };
-    let admin = match body.get("admin") {
-        None => false,
-        Some(Value::Bool(admin)) => *admin,
-        Some(_) => return Err(MatrixError::bad_json("Parameter admin must be a boolean").into()),
-    };
-    let mac = match body.get("mac") {
-        None => return Err(MatrixError::missing_param("Missing parameter: mac").into()),
-        Some(Value::String(mac)) => mac,
-        Some(_) => return Err(MatrixError::bad_json("Parameter mac must be a string").into()),
-    };
-    let expected = registration_mac(&secret, &nonce, username, password, admin, user_type);
-    if !mac_matches(&expected, mac) {
+    let admin = body.admin.unless_absent("admin")?.unwrap_or(false);
+    let mac = body.mac.required("mac")?;
+    let expected = registration_mac(
+        &secret,
+        &nonce,
+        &username,
+        &password,
+        admin,
+        user_type.map(UserType::as_str),
+    );
+    if !mac_matches(&expected, &mac) {
         return Err(MatrixError::forbidden("HMAC incorrect").into());
     }
 
@@ -105,20 +178,23 @@ pub async fn register(State(state): State<AppState>, body: JsonBody) -> ApiResul
         );
     }
     ids::validate_new_localpart(&localpart, state.server_name())?;
-    let displayname = body.optional_str("displayname")?.map(str::to_owned);
-    let device_id = body.optional_str("device_id")?.map(str::to_owned);
+    let displayname = body.displayname.optional("displayname")?;
+    let device_id = body.device_id.optional("device_id")?;
     let device_name = body
-        .optional_str("initial_device_display_name")?
-        .map(str::to_owned);
-    let inhibit_login = body.bool_or("inhibit_login", false)?;
+        .initial_device_display_name
+        .optional("initial_device_display_name")?;
+    let inhibit_login = body
+        .inhibit_login
+        .optional("inhibit_login")?
+        .unwrap_or(false);
 
     let response = state
         .accounts()
         .register_user(RegisterUserRequest {
             localpart: localpart.clone(),
-            password: password.to_owned(),
+            password,
             admin,
-            user_type: user_type.map(str::to_owned),
+            user_type: user_type.map(|t| t.as_str().to_owned()),
             displayname: Some(displayname.unwrap_or(localpart)),
             device_id,
             initial_device_display_name: device_name,
@@ -126,13 +202,15 @@ pub async fn register(State(state): State<AppState>, body: JsonBody) -> ApiResul
         })
         .await?
         .into_inner();
-    let mut answer = json!({
-        "user_id": response.user_id,
-        "home_server": state.server_name(),
-    });
-    if !inhibit_login {
-        answer["access_token"] = response.access_token.into();
-        answer["device_id"] = response.device_id.into();
-    }
-    Ok(Json(answer))
+    let (access_token, device_id) = if inhibit_login {
+        (None, None)
+    } else {
+        (Some(response.access_token), Some(response.device_id))
+    };
+    Ok(Json(RegisterResponse {
+        user_id: response.user_id,
+        home_server: state.server_name().to_owned(),
+        access_token,
+        device_id,
+    }))
 }

@@ -1,7 +1,9 @@
 //! `GET /_matrix/client/versions`.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// Spec versions this server speaks.
 pub const VERSIONS: &[&str] = &[
@@ -9,6 +11,19 @@ pub const VERSIONS: &[&str] = &[
     "v1.9", "v1.10", "v1.11",
 ];
 
-pub async fn get() -> Json<Value> {
-    Json(json!({ "versions": VERSIONS, "unstable_features": {} }))
+/// The answer. Fields are in key order, as the untyped answer was rendered.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Versions {
+    /// None.
+    pub unstable_features: BTreeMap<String, bool>,
+    #[schema(value_type = Vec<String>)]
+    pub versions: &'static [&'static str],
+}
+
+/// The versions.
+pub async fn get() -> Json<Versions> {
+    Json(Versions {
+        unstable_features: BTreeMap::new(),
+        versions: VERSIONS,
+    })
 }

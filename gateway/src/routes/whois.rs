@@ -2,26 +2,77 @@
 //! `GET /_synapse/admin/v1/whois/{userId}`. Anyone may look themselves up; anyone else
 //! must be a server admin. Answers are reused for a moment ([`crate::whois_cache`]).
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use bailiff_proto::accounts::WhoisRequest;
+use bailiff_proto::accounts::{DeviceConnections, WhoisRequest};
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use matrix_status::{MatrixError, errcode};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 
 use crate::auth::AuthedUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{PathParams, ids};
 use crate::state::AppState;
 
+/// The answer. Fields are in key order, as the untyped answer was rendered.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WhoisResponse {
+    /// By device ID.
+    pub devices: BTreeMap<String, WhoisDevice>,
+    pub user_id: String,
+}
+
+/// One device: a single session holding its recent connections.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WhoisDevice {
+    pub sessions: Vec<WhoisSession>,
+}
+
+/// The connections of a session.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WhoisSession {
+    pub connections: Vec<WhoisConnection>,
+}
+
+/// Where and when a device was last seen.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WhoisConnection {
+    pub ip: String,
+    /// Milliseconds since the epoch.
+    pub last_seen: i64,
+    pub user_agent: String,
+}
+
+impl From<DeviceConnections> for WhoisDevice {
+    fn from(device: DeviceConnections) -> Self {
+        let connections = device
+            .connections
+            .into_iter()
+            .map(|c| WhoisConnection {
+                ip: c.ip,
+                last_seen: c.last_seen_ms,
+                user_agent: c.user_agent,
+            })
+            .collect();
+        Self {
+            sessions: vec![WhoisSession { connections }],
+        }
+    }
+}
+
+/// Self or admin, then a local user's devices (cached briefly).
 pub async fn get(
     State(state): State<AppState>,
     user: AuthedUser,
     params: PathParams,
 ) -> ApiResult<Response> {
     let target = params.get("userId");
-    let is_self = target.as_deref().is_ok_and(|id| id == user.user_id);
+    let is_self = target
+        .as_deref()
+        .is_ok_and(|id| id == user.user_id.as_str());
     if !is_self {
         user.require_admin()?;
     }
@@ -51,21 +102,14 @@ pub async fn get(
             }
         }
     };
-    let devices: Map<String, Value> = devices
-        .into_iter()
-        .map(|device| {
-            let connections: Vec<Value> = device
-                .connections
-                .into_iter()
-                .map(|c| json!({ "ip": c.ip, "last_seen": c.last_seen_ms, "user_agent": c.user_agent }))
-                .collect();
-            (
-                device.device_id,
-                json!({ "sessions": [{ "connections": connections }] }),
-            )
-        })
-        .collect();
-    let body = json!({ "user_id": target.as_str(), "devices": devices });
+    let body = WhoisResponse {
+        devices: devices
+            .into_iter()
+            .map(|device| (device.device_id.clone(), WhoisDevice::from(device)))
+            .collect(),
+        user_id: target.to_string(),
+    };
+    // Rendered once and cached as bytes: a polled whois costs no serialization.
     let body = Bytes::from(serde_json::to_vec(&body).map_err(|error| {
         tracing::error!(%error, "cannot render a whois answer");
         ApiError::from(MatrixError::internal())

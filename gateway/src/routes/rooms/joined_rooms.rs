@@ -3,19 +3,28 @@
 use axum::Json;
 use axum::extract::State;
 use bailiff_proto::membership::GetJoinedRoomsRequest;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::rooms;
 use crate::auth::AuthedUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
-pub async fn get(State(state): State<AppState>, user: AuthedUser) -> ApiResult<Json<Value>> {
+/// The answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JoinedRooms {
+    pub joined_rooms: Vec<String>,
+}
+
+/// The joined rooms.
+pub async fn get(State(state): State<AppState>, user: AuthedUser) -> ApiResult<Json<JoinedRooms>> {
     let joined = rooms(&state)
         .get_joined_rooms(GetJoinedRoomsRequest {
-            user_id: user.user_id.clone(),
+            user_id: user.user_id.to_string(),
         })
         .await?
         .into_inner();
-    Ok(Json(json!({ "joined_rooms": joined.room_ids })))
+    Ok(Json(JoinedRooms {
+        joined_rooms: joined.room_ids,
+    }))
 }

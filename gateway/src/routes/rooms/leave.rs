@@ -3,29 +3,29 @@
 use axum::Json;
 use axum::extract::State;
 use bailiff_proto::membership::LeaveRoomRequest;
-use serde_json::{Value, json};
 
-use super::{room_id_param, rooms};
+use super::{ReasonBody, rooms};
 use crate::auth::AuthedUser;
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams};
+use crate::routes::Empty;
 use crate::state::AppState;
 
+/// Leaves the room.
 pub async fn post(
     State(state): State<AppState>,
     user: AuthedUser,
     params: PathParams,
     body: JsonBody,
-) -> ApiResult<Json<Value>> {
-    let room_id = room_id_param(&params, "roomId")?;
-    let body = body.object()?;
-    let reason = body.optional_str("reason")?.map(str::to_owned);
+) -> ApiResult<Json<Empty>> {
+    let room_id = params.room_id("roomId")?;
+    let body: ReasonBody = body.parse()?;
     rooms(&state)
         .leave_room(LeaveRoomRequest {
-            room_id,
-            user_id: user.user_id.clone(),
-            reason,
+            room_id: room_id.to_string(),
+            user_id: user.user_id.to_string(),
+            reason: body.reason,
         })
         .await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }

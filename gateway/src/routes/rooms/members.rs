@@ -1,70 +1,103 @@
 //! `GET /_matrix/client/{r0,v3}/rooms/{roomId}/joined_members` and `…/members`
 //! (`membership`, `not_membership` filters).
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use bailiff_proto::membership::{GetJoinedMembersRequest, GetMembersRequest, Membership};
-use matrix_status::MatrixError;
-use serde_json::{Map, Value, json};
+use bailiff_domain::Membership;
+use bailiff_proto::membership::{self as pb, GetJoinedMembersRequest, GetMembersRequest};
+use serde::{Deserialize, Serialize};
 
-use super::{Query, client_events, room_id_param, rooms};
+use super::{ClientEvent, client_events, rooms};
 use crate::auth::AuthedUser;
 use crate::error::ApiResult;
-use crate::extract::PathParams;
+use crate::extract::{PathParams, typed};
 use crate::state::AppState;
 
+/// The answer of `joined_members`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JoinedMembers {
+    /// By user ID.
+    pub joined: BTreeMap<String, JoinedMember>,
+}
+
+/// A joined member's profile; absent parts are `null`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JoinedMember {
+    pub avatar_url: Option<String>,
+    pub display_name: Option<String>,
+}
+
+/// The query of `members`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MembersQuery {
+    /// Only members with this membership.
+    #[param(value_type = Option<String>)]
+    pub membership: Option<Membership>,
+    /// Only members without this membership.
+    #[param(value_type = Option<String>)]
+    pub not_membership: Option<Membership>,
+}
+
+/// The answer of `members`: their `m.room.member` events.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Members {
+    pub chunk: Vec<ClientEvent>,
+}
+
+/// `joined_members`.
 pub async fn joined(
     State(state): State<AppState>,
     user: AuthedUser,
     params: PathParams,
-) -> ApiResult<Json<Value>> {
-    let room_id = room_id_param(&params, "roomId")?;
+) -> ApiResult<Json<JoinedMembers>> {
+    let room_id = params.room_id("roomId")?;
     let members = rooms(&state)
         .get_joined_members(GetJoinedMembersRequest {
-            room_id,
-            requester: user.user_id.clone(),
+            room_id: room_id.to_string(),
+            requester: user.user_id.to_string(),
         })
         .await?
         .into_inner();
-    let joined: Map<String, Value> = members
+    let joined = members
         .joined
         .into_iter()
         .map(|m| {
-            (
-                m.user_id,
-                json!({ "display_name": m.display_name, "avatar_url": m.avatar_url }),
-            )
+            let member = JoinedMember {
+                avatar_url: m.avatar_url,
+                display_name: m.display_name,
+            };
+            (m.user_id, member)
         })
         .collect();
-    Ok(Json(json!({ "joined": joined })))
+    Ok(Json(JoinedMembers { joined }))
 }
 
-fn membership_filter(query: &Query, key: &str) -> Result<i32, MatrixError> {
-    match query.get(key).map(str::parse::<bailiff_domain::Membership>) {
-        None => Ok(Membership::Unspecified.into()),
-        Some(Ok(membership)) => Ok(Membership::from(membership).into()),
-        Some(Err(_)) => Err(MatrixError::invalid_param(format!("Invalid {key}"))),
-    }
-}
-
+/// `members`, filtered.
 pub async fn get(
     State(state): State<AppState>,
     user: AuthedUser,
     params: PathParams,
-    query: RawQuery,
-) -> ApiResult<Json<Value>> {
-    let room_id = room_id_param(&params, "roomId")?;
-    let query = Query::new(query);
-    let membership = membership_filter(&query, "membership")?;
-    let not_membership = membership_filter(&query, "not_membership")?;
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Members>> {
+    let room_id = params.room_id("roomId")?;
+    let query: MembersQuery = typed::query(query.as_deref())?;
+    let filter = |m: Option<Membership>| {
+        m.map_or(pb::Membership::Unspecified, pb::Membership::from)
+            .into()
+    };
     let members = rooms(&state)
         .get_members(GetMembersRequest {
-            room_id,
-            requester: user.user_id.clone(),
-            membership,
-            not_membership,
+            room_id: room_id.to_string(),
+            requester: user.user_id.to_string(),
+            membership: filter(query.membership),
+            not_membership: filter(query.not_membership),
         })
         .await?
         .into_inner();
-    Ok(Json(json!({ "chunk": client_events(members.chunk) })))
+    Ok(Json(Members {
+        chunk: client_events(members.chunk),
+    }))
 }

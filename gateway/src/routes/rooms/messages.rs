@@ -5,50 +5,95 @@
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use bailiff_proto::membership::GetMessagesRequest;
-use matrix_status::MatrixError;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
-use super::{Query, client_events, room_id_param, rooms};
+use super::{ClientEvent, client_events, rooms};
 use crate::auth::AuthedUser;
 use crate::error::ApiResult;
-use crate::extract::PathParams;
+use crate::extract::{PathParams, QueryInt, typed};
 use crate::state::AppState;
 
 /// Largest page served.
 const MAX_LIMIT: u64 = 1000;
 
+/// The query.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessagesQuery {
+    /// A token from `/sync` or an earlier page; default: the start (forwards) or the end.
+    pub from: Option<String>,
+    /// Where to stop.
+    pub to: Option<String>,
+    /// Default `f` (Synapse's default).
+    #[param(inline)]
+    pub dir: Option<Direction>,
+    /// Events per page, default 10, at most 1000.
+    #[param(value_type = Option<u64>, minimum = 0)]
+    pub limit: Option<QueryInt>,
+}
+
+/// Which way to page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+pub enum Direction {
+    /// Forwards in time.
+    #[default]
+    #[serde(rename = "f")]
+    Forwards,
+    /// Backwards in time.
+    #[serde(rename = "b")]
+    Backwards,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Forwards => "f",
+            Self::Backwards => "b",
+        }
+    }
+}
+
+/// A page. Fields are in key order, as the untyped answer was rendered.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MessagesPage {
+    pub chunk: Vec<ClientEvent>,
+    /// Absent at the end of the timeline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    pub start: String,
+    /// Member events of the senders, when lazy loading applies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub state: Vec<ClientEvent>,
+}
+
+/// A page of the timeline.
 pub async fn get(
     State(state): State<AppState>,
     user: AuthedUser,
     params: PathParams,
-    query: RawQuery,
-) -> ApiResult<Json<Value>> {
-    let room_id = room_id_param(&params, "roomId")?;
-    let query = Query::new(query);
-    // Synapse's default direction is forwards.
-    let dir = match query.get("dir") {
-        None => "f",
-        Some(dir @ ("f" | "b")) => dir,
-        Some(_) => return Err(MatrixError::invalid_param("dir must be 'f' or 'b'").into()),
-    };
-    let limit = query.integer("limit")?.unwrap_or(10).min(MAX_LIMIT) as u32;
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<MessagesPage>> {
+    let room_id = params.room_id("roomId")?;
+    let query: MessagesQuery = typed::query(query.as_deref())?;
+    let limit = query
+        .limit
+        .map_or(10, |QueryInt(limit)| limit.min(MAX_LIMIT));
     let page = rooms(&state)
         .get_messages(GetMessagesRequest {
-            room_id,
-            requester: user.user_id.clone(),
-            from: query.get("from").unwrap_or_default().to_owned(),
-            dir: dir.to_owned(),
-            limit: limit.max(1),
-            to: query.get("to").unwrap_or_default().to_owned(),
+            room_id: room_id.to_string(),
+            requester: user.user_id.to_string(),
+            from: query.from.unwrap_or_default(),
+            dir: query.dir.unwrap_or_default().as_str().to_owned(),
+            // At most MAX_LIMIT, so the conversion cannot fail.
+            limit: u32::try_from(limit).unwrap_or(u32::MAX).max(1),
+            to: query.to.unwrap_or_default(),
         })
         .await?
         .into_inner();
-    let mut body = json!({ "chunk": client_events(page.chunk), "start": page.start });
-    if let Some(end) = page.end {
-        body["end"] = end.into();
-    }
-    if !page.state.is_empty() {
-        body["state"] = client_events(page.state).into();
-    }
-    Ok(Json(body))
+    Ok(Json(MessagesPage {
+        chunk: client_events(page.chunk),
+        end: page.end,
+        start: page.start,
+        state: client_events(page.state),
+    }))
 }

@@ -1,16 +1,18 @@
-//! Client-server room endpoints (API.md §5): each forwards to membership-svc's `Rooms`
-//! service after the gateway has authenticated the caller and validated identifiers and
-//! bodies. Event JSON, pagination tokens and sync layout are rendered here; tokens are
-//! opaque (membership-svc mints and checks them).
+//! Client-server room endpoints (`docs/http-api.md`): each forwards to membership-svc's
+//! `Rooms` service after the gateway has authenticated the caller and validated
+//! identifiers and bodies. Event JSON, pagination tokens and sync layout are rendered
+//! here; tokens are opaque (membership-svc mints and checks them).
+//!
+//! Answer structs list their fields in key order, as the untyped answers were rendered,
+//! so the wire stays byte-identical.
 
-use axum::extract::RawQuery;
 use bailiff_proto::accounts::GetUserRequest;
 use bailiff_proto::membership as pb;
 use bailiff_proto::membership::rooms_client::RoomsClient;
-use matrix_status::MatrixError;
-use serde_json::{Map, Value, json};
+use ruma_common::UserId;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use crate::extract::{PathParams, ids};
 use crate::state::AppState;
 use bailiff_proto::transport::{Transport, transport};
 
@@ -31,18 +33,12 @@ pub(crate) fn rooms(state: &AppState) -> RoomsClient<Transport> {
     RoomsClient::new(transport(state.membership.clone()))
 }
 
-/// The `{roomId}` path parameter, decoded and validated (`400 M_INVALID_PARAM`).
-pub(crate) fn room_id_param(params: &PathParams, name: &str) -> Result<String, MatrixError> {
-    let raw = params.get(name)?;
-    Ok(ids::parse_room_id(&raw)?.to_string())
-}
-
 /// The display name of a local user, for their member events; `None` when unknown.
-pub(crate) async fn displayname(state: &AppState, user_id: &str) -> Option<String> {
+pub(crate) async fn displayname(state: &AppState, user_id: &UserId) -> Option<String> {
     let answer = state
         .accounts()
         .get_user(GetUserRequest {
-            user_id: user_id.to_owned(),
+            user_id: user_id.to_string(),
         })
         .await
         .ok()?
@@ -50,117 +46,118 @@ pub(crate) async fn displayname(state: &AppState, user_id: &str) -> Option<Strin
     Some(answer.displayname).filter(|name| !name.is_empty())
 }
 
-/// Decoded query parameters (`?a=1&b=2`), first value wins.
-#[derive(Debug, Default)]
-pub(crate) struct Query(Vec<(String, String)>);
-
-impl Query {
-    pub(crate) fn new(RawQuery(raw): RawQuery) -> Self {
-        let pairs = raw
-            .map(|raw| {
-                url::form_urlencoded::parse(raw.as_bytes())
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Self(pairs)
-    }
-
-    pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A non-negative integer parameter; anything else is `400 M_INVALID_PARAM`.
-    pub(crate) fn integer(&self, key: &str) -> Result<Option<u64>, MatrixError> {
-        self.get(key)
-            .map(|v| {
-                v.parse::<u64>().map_err(|_| {
-                    MatrixError::invalid_param(format!("Query parameter {key} must be an integer"))
-                })
-            })
-            .transpose()
-    }
-
-    /// A `true`/`false` parameter; anything else is `400 M_INVALID_PARAM`.
-    pub(crate) fn boolean(&self, key: &str) -> Result<Option<bool>, MatrixError> {
-        self.get(key)
-            .map(|v| match v {
-                "true" => Ok(true),
-                "false" => Ok(false),
-                _ => Err(MatrixError::invalid_param(format!(
-                    "Query parameter {key} must be true or false"
-                ))),
-            })
-            .transpose()
-    }
+/// The body of join and leave: an optional `reason`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ReasonBody {
+    pub reason: Option<String>,
 }
 
-fn parse_object(text: &str) -> Value {
+/// Event content stored as JSON text; anything but an object reads as `{}`.
+fn parse_object(text: &str) -> Map<String, Value> {
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(object)) => Value::Object(object),
-        _ => Value::Object(Map::new()),
+        Ok(Value::Object(object)) => object,
+        _ => Map::new(),
     }
 }
 
 /// A room event in the client-server format.
-pub(crate) fn client_event(event: pb::Event) -> Value {
-    let mut object = json!({
-        "event_id": event.event_id,
-        "type": event.r#type,
-        "sender": event.sender,
-        "room_id": event.room_id,
-        "origin_server_ts": event.origin_server_ts,
-        "content": parse_object(&event.content),
-    });
-    if let Some(state_key) = event.state_key {
-        object["state_key"] = state_key.into();
-    }
-    let mut unsigned = if event.unsigned.is_empty() {
-        Map::new()
-    } else {
-        match parse_object(&event.unsigned) {
-            Value::Object(map) => map,
-            _ => Map::new(),
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClientEvent {
+    #[schema(value_type = Object)]
+    pub content: Map<String, Value>,
+    pub event_id: String,
+    /// Milliseconds since the epoch.
+    pub origin_server_ts: i64,
+    pub room_id: String,
+    pub sender: String,
+    /// Present on state events only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_key: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Always carries `age`; `transaction_id` for the sender's own events.
+    #[schema(value_type = Object)]
+    pub unsigned: Map<String, Value>,
+}
+
+impl From<pb::Event> for ClientEvent {
+    fn from(event: pb::Event) -> Self {
+        let mut unsigned = if event.unsigned.is_empty() {
+            Map::new()
+        } else {
+            parse_object(&event.unsigned)
+        };
+        let age = bailiff_domain::now_ms()
+            .saturating_sub(event.origin_server_ts)
+            .max(0);
+        unsigned.insert("age".into(), age.into());
+        Self {
+            content: parse_object(&event.content),
+            event_id: event.event_id,
+            origin_server_ts: event.origin_server_ts,
+            room_id: event.room_id,
+            sender: event.sender,
+            state_key: event.state_key,
+            kind: event.r#type,
+            unsigned,
         }
-    };
-    let age = bailiff_domain::now_ms()
-        .saturating_sub(event.origin_server_ts)
-        .max(0);
-    unsigned.insert("age".into(), age.into());
-    object["unsigned"] = Value::Object(unsigned);
-    object
+    }
 }
 
 /// A list of events in the client-server format.
-pub(crate) fn client_events(events: Vec<pb::Event>) -> Vec<Value> {
-    events.into_iter().map(client_event).collect()
+pub(crate) fn client_events(events: Vec<pb::Event>) -> Vec<ClientEvent> {
+    events.into_iter().map(ClientEvent::from).collect()
 }
 
 /// A stripped state event (`invite_state`): type, state key, sender, content.
-pub(crate) fn stripped_event(event: pb::StrippedEvent) -> Value {
-    json!({
-        "type": event.r#type,
-        "state_key": event.state_key,
-        "sender": event.sender,
-        "content": parse_object(&event.content),
-    })
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StrippedEvent {
+    #[schema(value_type = Object)]
+    pub content: Map<String, Value>,
+    pub sender: String,
+    pub state_key: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl From<pb::StrippedEvent> for StrippedEvent {
+    fn from(event: pb::StrippedEvent) -> Self {
+        Self {
+            content: parse_object(&event.content),
+            sender: event.sender,
+            state_key: event.state_key,
+            kind: event.r#type,
+        }
+    }
 }
 
 /// An account data event: type and content.
-pub(crate) fn account_data_event(event: pb::AccountDataEvent) -> Value {
-    json!({ "type": event.r#type, "content": parse_object(&event.content) })
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccountDataEvent {
+    #[schema(value_type = Object)]
+    pub content: Map<String, Value>,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl From<pb::AccountDataEvent> for AccountDataEvent {
+    fn from(event: pb::AccountDataEvent) -> Self {
+        Self {
+            content: parse_object(&event.content),
+            kind: event.r#type,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
     fn renders_events_for_clients() {
-        let event = client_event(pb::Event {
+        let event = serde_json::to_value(ClientEvent::from(pb::Event {
             event_id: "$e".into(),
             room_id: "!r:hs".into(),
             r#type: "m.room.name".into(),
@@ -170,30 +167,21 @@ mod tests {
             origin_server_ts: 1,
             unsigned: r#"{"transaction_id":"t"}"#.into(),
             stream_pos: 9,
-        });
+        }))
+        .unwrap_or_default();
         assert_eq!(event["state_key"], "");
+        assert_eq!(event["type"], "m.room.name");
         assert_eq!(event["content"]["name"], "x");
         assert_eq!(event["unsigned"]["transaction_id"], "t");
         assert!(event["unsigned"]["age"].is_i64());
         assert!(event.get("stream_pos").is_none());
-        let message = client_event(pb::Event {
+
+        let message = serde_json::to_value(ClientEvent::from(pb::Event {
             content: "garbage".into(),
             ..Default::default()
-        });
+        }))
+        .unwrap_or_default();
         assert!(message.get("state_key").is_none());
         assert_eq!(message["content"], json!({}));
-    }
-
-    #[test]
-    fn query_parameters() {
-        let query = Query::new(RawQuery(Some(
-            "timeout=30&full_state=true&since=s%31&x=-1".into(),
-        )));
-        assert_eq!(query.integer("timeout").ok().flatten(), Some(30));
-        assert_eq!(query.boolean("full_state").ok().flatten(), Some(true));
-        assert_eq!(query.get("since"), Some("s1"));
-        assert!(query.integer("x").is_err());
-        assert!(query.boolean("since").is_err());
-        assert_eq!(query.integer("missing").ok().flatten(), None);
     }
 }

@@ -5,24 +5,26 @@ use axum::Json;
 use axum::extract::State;
 use bailiff_proto::membership::SendEventRequest;
 use matrix_status::MatrixError;
-use serde_json::{Value, json};
+use serde_json::{Map, Value};
 
-use super::{room_id_param, rooms};
+use super::rooms;
 use crate::auth::AuthedUser;
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams};
+use crate::routes::EventIdResponse;
 use crate::state::AppState;
 
 /// Longest event type or transaction ID accepted.
 const MAX_PARAM_BYTES: usize = 255;
 
+/// Sends the event (path checks, then the body).
 pub async fn put(
     State(state): State<AppState>,
     user: AuthedUser,
     params: PathParams,
     body: JsonBody,
-) -> ApiResult<Json<Value>> {
-    let room_id = room_id_param(&params, "roomId")?;
+) -> ApiResult<Json<EventIdResponse>> {
+    let room_id = params.room_id("roomId")?;
     let event_type = params.get("eventType")?;
     if event_type.is_empty() || event_type.len() > MAX_PARAM_BYTES {
         return Err(MatrixError::invalid_param("Invalid event type").into());
@@ -31,18 +33,21 @@ pub async fn put(
     if txn_id.is_empty() || txn_id.len() > MAX_PARAM_BYTES {
         return Err(MatrixError::invalid_param("Invalid transaction ID").into());
     }
-    let content = body.object()?;
+    // The event content is whatever object the client sent.
+    let content: Map<String, Value> = body.parse()?;
     let sent = rooms(&state)
         .send_event(SendEventRequest {
-            room_id,
-            sender: user.user_id.clone(),
+            room_id: room_id.to_string(),
+            sender: user.user_id.to_string(),
             r#type: event_type,
             state_key: None,
-            content: Value::Object(content.0).to_string(),
+            content: Value::Object(content).to_string(),
             device_id: user.device_id.clone(),
             txn_id,
         })
         .await?
         .into_inner();
-    Ok(Json(json!({ "event_id": sent.event_id })))
+    Ok(Json(EventIdResponse {
+        event_id: sent.event_id,
+    }))
 }

@@ -4,27 +4,27 @@
 use axum::Json;
 use axum::extract::State;
 use bailiff_proto::membership::GetStateRequest;
-use serde_json::Value;
 
-use super::{client_events, room_id_param, rooms};
+use super::{ClientEvent, client_events, rooms};
 use crate::auth::AuthedUser;
 use crate::error::ApiResult;
 use crate::extract::PathParams;
 use crate::state::AppState;
 
+/// The state events.
 pub async fn get(
     State(state): State<AppState>,
     user: AuthedUser,
     params: PathParams,
-) -> ApiResult<Json<Value>> {
-    let room_id = room_id_param(&params, "roomId")?;
+) -> ApiResult<Json<Vec<ClientEvent>>> {
+    let room_id = params.room_id("roomId")?;
     let events = rooms(&state)
         .get_state(GetStateRequest {
-            room_id,
-            requester: user.user_id.clone(),
+            room_id: room_id.to_string(),
+            requester: user.user_id.to_string(),
         })
         .await?
         .into_inner()
         .events;
-    Ok(Json(Value::Array(client_events(events))))
+    Ok(Json(client_events(events)))
 }
