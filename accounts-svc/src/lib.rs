@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 mod api;
 mod clock;
+mod error;
 pub mod invalidation;
 mod maintenance;
 pub mod password;
