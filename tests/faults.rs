@@ -655,7 +655,7 @@ async fn a_sigterm_to_a_worker_mid_job_drains_and_hands_over() {
         // The gateway's own channel type, so the test sees what the gateway sees: calls
         // the draining worker refused unread are resent, and fail as Unavailable only
         // once nothing listens any more.
-        let channel = gateway::grpc::transport(
+        let channel = bailiff_proto::transport::transport(
             bailiff_proto::channel::connect_lazy(&cluster.membership_b)
                 .unwrap_or_else(|e| panic!("endpoint: {e}")),
         );
