@@ -5,6 +5,7 @@
 //! receipt sees the new state. A failed publish is logged, not returned: the change
 //! itself succeeded, and the gateway's cache TTL bounds the staleness.
 
+use bailiff_domain::UserId;
 use replica_bus::ReplicaBus;
 
 /// Bus topic for "drop cached authentication answers for this user".
@@ -23,9 +24,9 @@ impl Invalidations {
     }
 
     /// The user's tokens, admin flag or deactivation changed. Call after commit.
-    pub async fn user_changed(&self, user_id: &str) {
-        if let Err(error) = self.bus.publish(AUTH_TOPIC, user_id).await {
-            tracing::warn!(%error, user_id, "cannot broadcast auth invalidation");
+    pub async fn user_changed(&self, user_id: &UserId) {
+        if let Err(error) = self.bus.publish(AUTH_TOPIC, user_id.as_str()).await {
+            tracing::warn!(%error, %user_id, "cannot broadcast auth invalidation");
         }
     }
 }

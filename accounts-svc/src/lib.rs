@@ -18,6 +18,7 @@ use tokio_util::task::TaskTracker;
 
 mod api;
 mod clock;
+mod error;
 pub mod invalidation;
 mod maintenance;
 pub mod password;

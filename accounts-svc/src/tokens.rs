@@ -6,23 +6,37 @@
 //! hand out live sessions, and a fast hash suffices because tokens carry 256 bits of
 //! entropy (unlike passwords, there is nothing to brute-force).
 
+use bailiff_domain::OwnedDeviceId;
 use rand::{Rng, RngExt};
 use sha2::{Digest, Sha256};
 
 /// Length of generated device IDs.
 pub const DEVICE_ID_LEN: usize = 10;
 
-/// What the database stores for a token: lower-case hex SHA-256 of its bytes.
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+/// What the database stores for a token: lower-case hex SHA-256 of its bytes. A type of
+/// its own, so a raw token can never be bound where its hash belongs (nor the reverse).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TokenHash(String);
+
+impl TokenHash {
+    /// The hex text, as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Hashes a token for storage or lookup.
+pub fn hash_token(token: &str) -> TokenHash {
+    TokenHash(hex::encode(Sha256::digest(token.as_bytes())))
 }
 
 /// A new device ID: 10 upper-case ASCII letters, as Synapse issues them.
-pub fn new_device_id() -> String {
+pub fn new_device_id() -> OwnedDeviceId {
     let mut rng = rand::rng();
-    (0..DEVICE_ID_LEN)
+    let id: String = (0..DEVICE_ID_LEN)
         .map(|_| char::from(b'A' + rng.random_range(0..26u8)))
-        .collect()
+        .collect();
+    OwnedDeviceId::from(id)
 }
 
 /// A registration nonce: 32 random bytes as 64 hex characters.
@@ -46,7 +60,7 @@ mod tests {
         let (a, b) = (key.mint(), key.mint());
         // Known vector: SHA-256("abc").
         assert_eq!(
-            hash_token("abc"),
+            hash_token("abc").as_str(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_ne!(hash_token(&a), hash_token(&b));
@@ -56,8 +70,8 @@ mod tests {
     fn device_ids_are_ten_upper_case_letters() {
         for _ in 0..100 {
             let id = new_device_id();
-            assert_eq!(id.len(), DEVICE_ID_LEN);
-            assert!(id.bytes().all(|b| b.is_ascii_uppercase()), "{id}");
+            assert_eq!(id.as_str().len(), DEVICE_ID_LEN);
+            assert!(id.as_str().bytes().all(|b| b.is_ascii_uppercase()), "{id}");
         }
     }
 

@@ -13,6 +13,8 @@
 use bailiff_proto::membership::rooms_client::RoomsClient;
 use bailiff_proto::membership::{NoticeItem, SendNoticesRequest};
 use matrix_status::{MatrixError, errcode};
+
+use crate::error::Error;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::task::TaskTracker;
 
@@ -24,7 +26,7 @@ const MAX_BATCH: usize = 256;
 /// Queued notices waiting for a batch.
 const QUEUE: usize = 4096;
 
-type Reply = oneshot::Sender<Result<String, MatrixError>>;
+type Reply = oneshot::Sender<Result<String, Error>>;
 
 /// Handle to the batching task; cheap to clone. The task ends when every handle is gone.
 #[derive(Clone)]
@@ -44,13 +46,13 @@ impl Batcher {
     }
 
     /// Sends one notice; its event ID, or its own error.
-    pub async fn send(&self, item: NoticeItem) -> Result<String, MatrixError> {
+    pub async fn send(&self, item: NoticeItem) -> Result<String, Error> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send((item, reply))
             .await
-            .map_err(|_| MatrixError::unavailable())?;
-        answer.await.map_err(|_| MatrixError::unavailable())?
+            .map_err(|_| Error::BatcherStopped)?;
+        answer.await.map_err(|_| Error::BatcherStopped)?
     }
 }
 
@@ -72,12 +74,15 @@ async fn run(rooms: RoomsClient<Transport>, mut receiver: mpsc::Receiver<(Notice
                 for reply in replies {
                     let outcome = match results.next() {
                         Some(result) if result.errcode.is_empty() => Ok(result.event_id),
-                        Some(result) => Err(MatrixError::new(
+                        Some(result) => Err(Error::Membership(MatrixError::new(
                             u16::try_from(result.http_status).unwrap_or(500),
                             known_errcode(&result.errcode),
                             result.error,
-                        )),
-                        None => Err(MatrixError::internal()),
+                        ))),
+                        None => Err(Error::BadAnswer {
+                            what: "SendNotices result count",
+                            value: "fewer results than notices".to_owned(),
+                        }),
                     };
                     let _ = reply.send(outcome);
                 }
@@ -85,7 +90,7 @@ async fn run(rooms: RoomsClient<Transport>, mut receiver: mpsc::Receiver<(Notice
             Err(status) => {
                 let error = MatrixError::from_status(&status);
                 for reply in replies {
-                    let _ = reply.send(Err(error.clone()));
+                    let _ = reply.send(Err(Error::Membership(error.clone())));
                 }
             }
         }

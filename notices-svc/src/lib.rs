@@ -2,7 +2,8 @@
 //!
 //! Layout: [`store`] owns the SQL (the user → room mapping and PUT transactions, each
 //! guarded by a claim row), [`service`] is the generated `Notices` gRPC service, which
-//! does every room operation through membership-svc. See `README.md` for the tables and
+//! does every room operation through membership-svc, and `error` is the one error model,
+//! mapped to Matrix errors in one place. See `README.md` for the tables and
 //! the race-safety design.
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 mod batch;
+mod error;
 mod schema;
 pub mod service;
 pub mod store;

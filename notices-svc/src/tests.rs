@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bailiff_config::Config;
 use bailiff_database::{Database, test_on_both_backends};
+use bailiff_domain::{OwnedEventId, OwnedRoomId, OwnedUserId};
 use bailiff_proto::channel::{GrpcChannel, in_process};
 use bailiff_proto::membership as mpb;
 use bailiff_proto::membership::rooms_client::RoomsClient;
@@ -24,9 +25,17 @@ use crate::{NoticeStore, NoticesService};
 const ALICE: &str = "@alice:hs.test";
 const SYSTEM: &str = "@_server:hs.test";
 
+fn user(user_id: &str) -> OwnedUserId {
+    OwnedUserId::try_from(user_id).expect("a valid user ID")
+}
+
+fn room(room_id: &str) -> OwnedRoomId {
+    OwnedRoomId::try_from(room_id).expect("a valid room ID")
+}
+
 fn key(txn: &str) -> TxnKey {
     TxnKey {
-        user_id: "@admin:hs.test".into(),
+        user_id: user("@admin:hs.test"),
         device_id: "DEV".into(),
         txn_id: txn.into(),
     }
@@ -35,29 +44,32 @@ fn key(txn: &str) -> TxnKey {
 test_on_both_backends!(room_claims_have_one_winner, |db: Database| async move {
     crate::migrate(&db).await.expect("migrate");
     let store = NoticeStore::new(db);
-    assert_eq!(store.room_of(ALICE).await.expect("read"), None);
+    assert_eq!(store.room_of(&user(ALICE)).await.expect("read"), None);
     assert_eq!(
-        store.claim_room(ALICE, "t1", 1000, 0).await.expect("claim"),
+        store
+            .claim_room(&user(ALICE), "t1", 1000, 0)
+            .await
+            .expect("claim"),
         RoomClaim::Claimed
     );
     // A live claim makes others wait; a stale one is taken over, once.
     assert_eq!(
         store
-            .claim_room(ALICE, "t2", 1001, 500)
+            .claim_room(&user(ALICE), "t2", 1001, 500)
             .await
             .expect("claim"),
         RoomClaim::Busy
     );
     assert_eq!(
         store
-            .claim_room(ALICE, "t2", 5000, 2000)
+            .claim_room(&user(ALICE), "t2", 5000, 2000)
             .await
             .expect("claim"),
         RoomClaim::Claimed
     );
     assert_eq!(
         store
-            .claim_room(ALICE, "t3", 5001, 2000)
+            .claim_room(&user(ALICE), "t3", 5001, 2000)
             .await
             .expect("claim"),
         RoomClaim::Busy
@@ -65,57 +77,63 @@ test_on_both_backends!(room_claims_have_one_winner, |db: Database| async move {
     // The old holder lost its claim.
     assert!(
         !store
-            .set_room(ALICE, "t1", "!old:hs", Some("A"))
+            .set_room(&user(ALICE), "t1", &room("!old:hs"), Some("A"))
             .await
             .expect("set")
     );
     assert!(
         store
-            .set_room(ALICE, "t2", "!r:hs", Some("A"))
+            .set_room(&user(ALICE), "t2", &room("!r:hs"), Some("A"))
             .await
             .expect("set")
     );
     let room = NoticeRoom {
-        room_id: "!r:hs".into(),
+        room_id: room("!r:hs"),
         system_displayname: "A".into(),
     };
     assert_eq!(
-        store.room_of(ALICE).await.expect("read"),
+        store.room_of(&user(ALICE)).await.expect("read"),
         Some(room.clone())
     );
     assert_eq!(
         store
-            .claim_room(ALICE, "t4", 9000, 8000)
+            .claim_room(&user(ALICE), "t4", 9000, 8000)
             .await
             .expect("claim"),
         RoomClaim::Room(room)
     );
     store
-        .set_system_displayname(ALICE, "B")
+        .set_system_displayname(&user(ALICE), "B")
         .await
         .expect("name");
     assert_eq!(
         store
-            .room_of(ALICE)
+            .room_of(&user(ALICE))
             .await
             .expect("read")
             .map(|r| r.system_displayname),
         Some("B".into())
     );
     // Releasing only drops an unfinished claim.
-    store.release_room(ALICE, "t2").await.expect("release");
-    assert!(store.room_of(ALICE).await.expect("read").is_some());
+    store
+        .release_room(&user(ALICE), "t2")
+        .await
+        .expect("release");
+    assert!(store.room_of(&user(ALICE)).await.expect("read").is_some());
     assert_eq!(
         store
-            .claim_room("@bob:hs", "b1", 1, 0)
+            .claim_room(&user("@bob:hs"), "b1", 1, 0)
             .await
             .expect("claim"),
         RoomClaim::Claimed
     );
-    store.release_room("@bob:hs", "b1").await.expect("release");
+    store
+        .release_room(&user("@bob:hs"), "b1")
+        .await
+        .expect("release");
     assert_eq!(
         store
-            .claim_room("@bob:hs", "b2", 2, 0)
+            .claim_room(&user("@bob:hs"), "b2", 2, 0)
             .await
             .expect("claim"),
         RoomClaim::Claimed
@@ -130,8 +148,8 @@ test_on_both_backends!(
         let (k, response) = (
             key("t"),
             TxnResponse {
-                event_id: "$e".into(),
-                room_id: "!r:hs".into(),
+                event_id: OwnedEventId::try_from("$e").expect("a valid event ID"),
+                room_id: room("!r:hs"),
             },
         );
         assert_eq!(store.txn_state(&k).await.expect("state"), TxnState::Absent);
@@ -733,3 +751,42 @@ test_on_both_backends!(disabled_notices_are_refused, |db: Database| async move {
         )
     );
 });
+
+test_on_both_backends!(
+    ids_that_do_not_parse_are_bad_arguments,
+    |db: Database| async move {
+        let h = harness(db).await;
+        let notices = h.replica(config(|_| {}));
+        // The gateway validates every ID it forwards; a peer that does not is told so,
+        // as a 400 and never a fault.
+        assert_eq!(
+            code(notices.clone().send_notice(notice("alice", "x")).await),
+            (400, "M_INVALID_PARAM", "invalid user ID".into())
+        );
+        assert_eq!(
+            code(
+                notices
+                    .clone()
+                    .get_notice_room(GetNoticeRoomRequest {
+                        user_id: "@alice".into()
+                    })
+                    .await
+            ),
+            (400, "M_INVALID_PARAM", "invalid user ID".into())
+        );
+        assert_eq!(
+            code(
+                notices
+                    .clone()
+                    .get_transaction(GetTransactionRequest { txn: None })
+                    .await
+            ),
+            (400, "M_MISSING_PARAM", "txn is required".into())
+        );
+        // Missing comes before malformed, as before.
+        assert_eq!(
+            code(notices.clone().send_notice(notice("", "x")).await),
+            (400, "M_MISSING_PARAM", "Missing parameter: user_id".into())
+        );
+    }
+);

@@ -1,29 +1,27 @@
 //! Token checks and revocation: Authenticate, Logout, LogoutAll.
 
-use bailiff_database::fault;
 use bailiff_proto::accounts::*;
-use matrix_status::MatrixError;
 
-use super::AccountsService;
+use super::{AccountsService, user_id};
+use crate::error::{Error, Result};
 use crate::tokens::hash_token;
 
 pub(super) async fn authenticate(
     svc: &AccountsService,
     request: AuthenticateRequest,
-) -> Result<AuthenticateResponse, MatrixError> {
+) -> Result<AuthenticateResponse> {
     // A token that was not minted here cannot be in the table: no query for it.
     if !svc.settings.token_key.verify(&request.access_token) {
-        return Err(MatrixError::unknown_token());
+        return Err(Error::UnknownToken);
     }
     let owner = svc
         .store()
         .authenticate(&hash_token(&request.access_token))
-        .await
-        .map_err(fault)?
-        .ok_or_else(MatrixError::unknown_token)?;
+        .await?
+        .ok_or(Error::UnknownToken)?;
     Ok(AuthenticateResponse {
-        user_id: owner.user_id,
-        device_id: owner.device_id,
+        user_id: owner.user_id.into(),
+        device_id: owner.device_id.into(),
         is_admin: owner.is_admin,
     })
 }
@@ -31,16 +29,15 @@ pub(super) async fn authenticate(
 pub(super) async fn logout(
     svc: &AccountsService,
     request: LogoutRequest,
-) -> Result<LogoutResponse, MatrixError> {
+) -> Result<LogoutResponse> {
     if request.access_token.is_empty() {
-        return Err(MatrixError::unknown_token());
+        return Err(Error::UnknownToken);
     }
     let user_id = svc
         .store()
         .logout(&hash_token(&request.access_token))
-        .await
-        .map_err(fault)?
-        .ok_or_else(MatrixError::unknown_token)?;
+        .await?
+        .ok_or(Error::UnknownToken)?;
     svc.settings.invalidations.user_changed(&user_id).await;
     Ok(LogoutResponse {})
 }
@@ -48,14 +45,9 @@ pub(super) async fn logout(
 pub(super) async fn logout_all(
     svc: &AccountsService,
     request: LogoutAllRequest,
-) -> Result<LogoutAllResponse, MatrixError> {
-    svc.store()
-        .logout_all(&request.user_id)
-        .await
-        .map_err(fault)?;
-    svc.settings
-        .invalidations
-        .user_changed(&request.user_id)
-        .await;
+) -> Result<LogoutAllResponse> {
+    let user_id = user_id(request.user_id)?;
+    svc.store().logout_all(&user_id).await?;
+    svc.settings.invalidations.user_changed(&user_id).await;
     Ok(LogoutAllResponse {})
 }

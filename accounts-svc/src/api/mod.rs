@@ -1,17 +1,19 @@
 //! The `Accounts` gRPC service. The trait impl here only adapts; each RPC group's logic
-//! lives in its own module as a function returning `Result<_, MatrixError>`, so every
-//! error a client can see is a Matrix error with an exact errcode and HTTP status.
+//! lives in its own module as a function returning `Result<_, Error>`, and
+//! `crate::error` alone decides what each failure looks like to a client. Request strings
+//! are parsed into typed IDs here, at the boundary, and carried typed down to the store.
 
 use access_token::TokenKey;
+use bailiff_domain::{OwnedDeviceId, OwnedUserId};
 use bailiff_proto::accounts::accounts_server::{Accounts, AccountsServer};
 use bailiff_proto::accounts::*;
-use matrix_status::MatrixError;
 use tonic::{Request, Response, Status};
 
 use crate::Deps;
 use crate::clock::Clock;
+use crate::error::{Error, Result};
 use crate::invalidation::Invalidations;
-use crate::password::{PasswordError, Passwords};
+use crate::password::Passwords;
 use crate::store::Store;
 
 mod auth;
@@ -77,15 +79,36 @@ impl AccountsService {
         AccountsServer::new(self)
     }
 
-    fn user_id(&self, localpart: &str) -> String {
-        format!("@{localpart}:{}", self.settings.server_name)
+    /// The local user ID of `localpart`. A localpart that would not make a valid ID of
+    /// this server (a `:` in it would even move it to another server) is refused.
+    fn user_id(&self, localpart: &str) -> Result<OwnedUserId> {
+        let invalid = || Error::InvalidId {
+            what: "localpart",
+            value: localpart.to_owned(),
+        };
+        let user_id = OwnedUserId::try_from(format!("@{localpart}:{}", self.settings.server_name))
+            .map_err(|_| invalid())?;
+        if user_id.localpart() != localpart
+            || user_id.server_name().as_str() != self.settings.server_name
+        {
+            return Err(invalid());
+        }
+        Ok(user_id)
     }
 }
 
-/// Hashing failures are faults (a panicked task), never the caller's doing.
-fn hashing_fault(error: PasswordError) -> MatrixError {
-    tracing::error!(%error, "password hashing failed");
-    MatrixError::internal()
+/// A user ID sent by a peer, parsed once here.
+fn user_id(value: String) -> Result<OwnedUserId> {
+    OwnedUserId::try_from(value.as_str()).map_err(|_| Error::InvalidId {
+        what: "user ID",
+        value,
+    })
+}
+
+/// Proto3 `optional string` arrives as `Some("")` from some clients; treat it as absent.
+/// Device IDs are opaque, so any other string is one.
+fn present_device_id(value: Option<String>) -> Option<OwnedDeviceId> {
+    value.filter(|v| !v.is_empty()).map(OwnedDeviceId::from)
 }
 
 /// Proto3 `optional string` arrives as `Some("")` from some clients; treat it as absent.
@@ -93,7 +116,7 @@ fn present(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.is_empty())
 }
 
-fn reply<T>(result: Result<T, MatrixError>) -> Result<Response<T>, Status> {
+fn reply<T>(result: Result<T>) -> std::result::Result<Response<T>, Status> {
     result.map(Response::new).map_err(Status::from)
 }
 
@@ -102,14 +125,14 @@ impl Accounts for AccountsService {
     async fn authenticate(
         &self,
         request: Request<AuthenticateRequest>,
-    ) -> Result<Response<AuthenticateResponse>, Status> {
+    ) -> std::result::Result<Response<AuthenticateResponse>, Status> {
         reply(auth::authenticate(self, request.into_inner()).await)
     }
 
     async fn token_key(
         &self,
         _request: Request<TokenKeyRequest>,
-    ) -> Result<Response<TokenKeyResponse>, Status> {
+    ) -> std::result::Result<Response<TokenKeyResponse>, Status> {
         reply(Ok(TokenKeyResponse {
             key: self.settings.token_key.as_bytes().to_vec(),
         }))
@@ -118,84 +141,84 @@ impl Accounts for AccountsService {
     async fn record_connections(
         &self,
         request: Request<RecordConnectionsRequest>,
-    ) -> Result<Response<RecordConnectionsResponse>, Status> {
+    ) -> std::result::Result<Response<RecordConnectionsResponse>, Status> {
         reply(connections::record(self, request.into_inner()).await)
     }
 
     async fn whois(
         &self,
         request: Request<WhoisRequest>,
-    ) -> Result<Response<WhoisResponse>, Status> {
+    ) -> std::result::Result<Response<WhoisResponse>, Status> {
         reply(connections::whois(self, request.into_inner()).await)
     }
 
     async fn create_nonce(
         &self,
         _request: Request<CreateNonceRequest>,
-    ) -> Result<Response<CreateNonceResponse>, Status> {
+    ) -> std::result::Result<Response<CreateNonceResponse>, Status> {
         reply(registration::create_nonce(self).await)
     }
 
     async fn consume_nonce(
         &self,
         request: Request<ConsumeNonceRequest>,
-    ) -> Result<Response<ConsumeNonceResponse>, Status> {
+    ) -> std::result::Result<Response<ConsumeNonceResponse>, Status> {
         reply(registration::consume_nonce(self, request.into_inner()).await)
     }
 
     async fn register_user(
         &self,
         request: Request<RegisterUserRequest>,
-    ) -> Result<Response<RegisterUserResponse>, Status> {
+    ) -> std::result::Result<Response<RegisterUserResponse>, Status> {
         reply(registration::register(self, request.into_inner()).await)
     }
 
     async fn login(
         &self,
         request: Request<LoginRequest>,
-    ) -> Result<Response<LoginResponse>, Status> {
+    ) -> std::result::Result<Response<LoginResponse>, Status> {
         reply(login::login(self, request.into_inner()).await)
     }
 
     async fn logout(
         &self,
         request: Request<LogoutRequest>,
-    ) -> Result<Response<LogoutResponse>, Status> {
+    ) -> std::result::Result<Response<LogoutResponse>, Status> {
         reply(auth::logout(self, request.into_inner()).await)
     }
 
     async fn logout_all(
         &self,
         request: Request<LogoutAllRequest>,
-    ) -> Result<Response<LogoutAllResponse>, Status> {
+    ) -> std::result::Result<Response<LogoutAllResponse>, Status> {
         reply(auth::logout_all(self, request.into_inner()).await)
     }
 
     async fn get_user(
         &self,
         request: Request<GetUserRequest>,
-    ) -> Result<Response<GetUserResponse>, Status> {
+    ) -> std::result::Result<Response<GetUserResponse>, Status> {
         reply(users::get_user(self, request.into_inner()).await)
     }
 
     async fn reset_password(
         &self,
         request: Request<ResetPasswordRequest>,
-    ) -> Result<Response<ResetPasswordResponse>, Status> {
+    ) -> std::result::Result<Response<ResetPasswordResponse>, Status> {
         reply(users::reset_password(self, request.into_inner()).await)
     }
 
     async fn set_admin(
         &self,
         request: Request<SetAdminRequest>,
-    ) -> Result<Response<SetAdminResponse>, Status> {
+    ) -> std::result::Result<Response<SetAdminResponse>, Status> {
         reply(users::set_admin(self, request.into_inner()).await)
     }
 
     async fn seed_users(
         &self,
         request: Request<SeedUsersRequest>,
-    ) -> Result<Response<SeedUsersResponse>, Status> {
+    ) -> std::result::Result<Response<SeedUsersResponse>, Status> {
         reply(seed::seed_users(self, request.into_inner()).await)
     }
 }

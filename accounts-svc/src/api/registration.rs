@@ -1,92 +1,73 @@
 //! Shared-secret registration: CreateNonce, ConsumeNonce, RegisterUser. The gateway has
 //! already checked the MAC and validated and lower-cased the localpart.
 
-use bailiff_database::fault;
 use bailiff_proto::accounts::*;
-use matrix_status::{MatrixError, errcode};
 
-use super::{AccountsService, NONCE_TTL_MS, hashing_fault, present};
+use super::{AccountsService, NONCE_TTL_MS, present, present_device_id};
+use crate::error::{Error, Result};
 use crate::store::{NewSession, NewUser};
 use crate::tokens::{hash_token, new_device_id, new_nonce};
 
-pub(super) async fn create_nonce(
-    svc: &AccountsService,
-) -> Result<CreateNonceResponse, MatrixError> {
+pub(super) async fn create_nonce(svc: &AccountsService) -> Result<CreateNonceResponse> {
     let nonce = new_nonce();
     svc.store()
         .insert_nonce(&nonce, svc.clock().now_ms())
-        .await
-        .map_err(fault)?;
+        .await?;
     Ok(CreateNonceResponse { nonce })
 }
 
 pub(super) async fn consume_nonce(
     svc: &AccountsService,
     request: ConsumeNonceRequest,
-) -> Result<ConsumeNonceResponse, MatrixError> {
-    let unrecognised = || MatrixError::bad_request(errcode::UNKNOWN, "unrecognised nonce");
+) -> Result<ConsumeNonceResponse> {
     if request.nonce.is_empty() {
-        return Err(unrecognised());
+        return Err(Error::NonceUnknown);
     }
     let issued_after = svc.clock().now_ms() - NONCE_TTL_MS;
     if svc
         .store()
         .consume_nonce(&request.nonce, issued_after)
-        .await
-        .map_err(fault)?
+        .await?
     {
         Ok(ConsumeNonceResponse {})
     } else {
-        Err(unrecognised())
+        Err(Error::NonceUnknown)
     }
 }
 
 pub(super) async fn register(
     svc: &AccountsService,
     request: RegisterUserRequest,
-) -> Result<RegisterUserResponse, MatrixError> {
-    let in_use = || MatrixError::bad_request(errcode::USER_IN_USE, "User ID already taken.");
+) -> Result<RegisterUserResponse> {
     let localpart = request.localpart.as_str();
     if localpart.is_empty() {
-        return Err(MatrixError::bad_request(
-            errcode::INVALID_USERNAME,
-            "User ID cannot be empty",
-        ));
+        return Err(Error::EmptyLocalpart);
     }
     if localpart == svc.settings.reserved_localpart {
-        return Err(MatrixError::bad_request(
-            errcode::EXCLUSIVE,
-            "This user ID is reserved.",
-        ));
+        return Err(Error::Reserved);
     }
-    let user_id = svc.user_id(localpart);
+    let user_id = svc.user_id(localpart)?;
     // Cheap early answer before spending a hash; the insert below still decides races.
-    if svc.store().user(&user_id).await.map_err(fault)?.is_some() {
-        return Err(in_use());
+    if svc.store().user(&user_id).await?.is_some() {
+        return Err(Error::UserInUse);
     }
     let password_hash = if request.password.is_empty() {
         None
     } else {
-        Some(
-            svc.settings
-                .passwords
-                .hash(&request.password)
-                .await
-                .map_err(hashing_fault)?,
-        )
+        Some(svc.settings.passwords.hash(&request.password).await?)
     };
     let displayname = request.displayname.as_deref().unwrap_or(localpart);
     let (access_token, device_id) = if request.inhibit_login {
-        (String::new(), String::new())
+        (String::new(), None)
     } else {
         (
             svc.settings.token_key.mint(),
-            present(request.device_id).unwrap_or_else(new_device_id),
+            Some(present_device_id(request.device_id).unwrap_or_else(new_device_id)),
         )
     };
     let token_hash = hash_token(&access_token);
-    let session = (!request.inhibit_login).then(|| NewSession {
-        device_id: &device_id,
+    let session = device_id.as_deref().map(|device_id| NewSession {
+        device_id,
         display_name: request.initial_device_display_name.as_deref(),
         token_hash: &token_hash,
     });
@@ -98,17 +79,16 @@ pub(super) async fn register(
         user_type: user_type.as_deref(),
         is_admin: request.admin,
     };
-    let created = svc
+    if !svc
         .store()
         .register(user, session, svc.clock().now_ms())
-        .await
-        .map_err(fault)?;
-    if !created {
-        return Err(in_use());
+        .await?
+    {
+        return Err(Error::UserInUse);
     }
     Ok(RegisterUserResponse {
-        user_id,
+        user_id: user_id.into(),
         access_token,
-        device_id,
+        device_id: device_id.map(String::from).unwrap_or_default(),
     })
 }

@@ -2,11 +2,10 @@
 
 use std::collections::HashSet;
 
-use bailiff_database::fault;
 use bailiff_proto::accounts::*;
-use matrix_status::MatrixError;
 
-use super::{AccountsService, hashing_fault};
+use super::AccountsService;
+use crate::error::{Error, Result};
 use crate::store::SeedUser;
 use crate::tokens::{hash_token, new_device_id};
 
@@ -16,14 +15,14 @@ const MAX_SEED_USERS: usize = 100_000;
 pub(super) async fn seed_users(
     svc: &AccountsService,
     request: SeedUsersRequest,
-) -> Result<SeedUsersResponse, MatrixError> {
+) -> Result<SeedUsersResponse> {
     if request.localparts.len() > MAX_SEED_USERS {
-        return Err(MatrixError::invalid_param(format!(
-            "at most {MAX_SEED_USERS} users per call"
-        )));
+        return Err(Error::TooManySeedUsers {
+            max: MAX_SEED_USERS,
+        });
     }
-    if request.localparts.iter().any(|l| l.is_empty()) {
-        return Err(MatrixError::invalid_param("localparts must not be empty"));
+    if request.localparts.iter().any(String::is_empty) {
+        return Err(Error::EmptySeedLocalpart);
     }
     let mut seen = HashSet::new();
     let localparts: Vec<String> = request
@@ -31,38 +30,38 @@ pub(super) async fn seed_users(
         .into_iter()
         .filter(|l| seen.insert(l.clone()))
         .collect();
-    let password_hash = svc
-        .settings
-        .passwords
-        .hash(&request.password)
-        .await
-        .map_err(hashing_fault)?;
+    // Every ID is checked before the password is hashed: a bad one costs nothing.
+    let user_ids = localparts
+        .iter()
+        .map(|localpart| svc.user_id(localpart))
+        .collect::<Result<Vec<_>>>()?;
+    let password_hash = svc.settings.passwords.hash(&request.password).await?;
 
     let mut users = Vec::with_capacity(localparts.len());
     let mut seeded = Vec::with_capacity(localparts.len());
-    for localpart in localparts {
-        let user_id = svc.user_id(&localpart);
-        let (access_token, device_id) = if request.with_tokens {
-            (svc.settings.token_key.mint(), new_device_id())
-        } else {
-            (String::new(), String::new())
-        };
-        users.push(SeedUser {
-            user_id: user_id.clone(),
-            displayname: localpart,
-            session: request
-                .with_tokens
-                .then(|| (device_id.clone(), hash_token(&access_token))),
-        });
+    for (localpart, user_id) in localparts.into_iter().zip(user_ids) {
+        let session = request
+            .with_tokens
+            .then(|| (new_device_id(), svc.settings.token_key.mint()));
         seeded.push(SeededUser {
+            user_id: user_id.to_string(),
+            access_token: session
+                .as_ref()
+                .map(|(_, token)| token.clone())
+                .unwrap_or_default(),
+            device_id: session
+                .as_ref()
+                .map(|(device, _)| device.to_string())
+                .unwrap_or_default(),
+        });
+        users.push(SeedUser {
             user_id,
-            access_token,
-            device_id,
+            displayname: localpart,
+            session: session.map(|(device, token)| (device, hash_token(&token))),
         });
     }
     svc.store()
         .seed_users(&users, &password_hash, svc.clock().now_ms())
-        .await
-        .map_err(fault)?;
+        .await?;
     Ok(SeedUsersResponse { users: seeded })
 }

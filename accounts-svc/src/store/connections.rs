@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use bailiff_domain::{OwnedDeviceId, OwnedUserId, UserId};
 use sqlx::AssertSqlSafe;
 
 use super::{Store, placeholders};
@@ -18,9 +19,9 @@ const ROWS_PER_STATEMENT: usize = 200;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sighting {
     /// Owner of the token used.
-    pub user_id: String,
+    pub user_id: OwnedUserId,
     /// Device of the token used.
-    pub device_id: String,
+    pub device_id: OwnedDeviceId,
     /// Client IP as the gateway resolved it (peer or first untrusted forwarded hop).
     pub ip: String,
     /// `User-Agent` header, empty when absent.
@@ -44,7 +45,7 @@ pub struct Seen {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceSightings {
     /// The device the connections were made with.
-    pub device_id: String,
+    pub device_id: OwnedDeviceId,
     /// Newest first, at most [`WHOIS_CONNECTIONS_PER_DEVICE`].
     pub connections: Vec<Seen>,
 }
@@ -109,7 +110,7 @@ impl Store {
     /// The user's devices with their newest connections (at most
     /// [`WHOIS_CONNECTIONS_PER_DEVICE`] each), the most recently active device first.
     /// An unknown user simply has none.
-    pub async fn whois(&self, user_id: &str) -> Result<Vec<DeviceSightings>, sqlx::Error> {
+    pub async fn whois(&self, user_id: &UserId) -> Result<Vec<DeviceSightings>, sqlx::Error> {
         // The window function caps each device in the database, so a device that roamed
         // over thousands of addresses does not ship them all to us.
         let rows: Vec<SeenRow> = sqlx::query_as(
@@ -123,7 +124,7 @@ impl Store {
              WHERE rn <= $2 \
              ORDER BY device_id, last_seen DESC, ip, user_agent",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(WHOIS_CONNECTIONS_PER_DEVICE)
         .fetch_all(&self.db.pool)
         .await?;
@@ -139,7 +140,7 @@ impl Store {
                     device.connections.push(seen);
                 }
                 _ => devices.push(DeviceSightings {
-                    device_id: row.device_id,
+                    device_id: row.device_id.into(),
                     connections: vec![seen],
                 }),
             }

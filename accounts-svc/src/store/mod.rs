@@ -33,6 +33,12 @@ impl Store {
     }
 }
 
+/// A column holding what its type cannot (an ID that does not parse): the row is
+/// corrupt, which is a fault like any other database error.
+fn corrupt(error: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(error))
+}
+
 /// Flags are stored as BIGINT 0/1 because SQLite has no BOOLEAN and the `any` driver
 /// would decode the two backends' booleans differently.
 fn flag(value: bool) -> i64 {

@@ -1,9 +1,11 @@
 //! Bulk creation of users for benchmarks and tests: thousands of rows in one transaction
 //! with multi-row inserts, instead of one round trip per row.
 
+use bailiff_domain::{OwnedDeviceId, OwnedUserId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::{Store, placeholders};
+use crate::tokens::TokenHash;
 
 /// Rows per multi-row insert; at most 5 parameters each, far below both backends' limits.
 const ROWS_PER_STATEMENT: usize = 500;
@@ -12,11 +14,11 @@ const ROWS_PER_STATEMENT: usize = 500;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedUser {
     /// Full user ID to create.
-    pub user_id: String,
+    pub user_id: OwnedUserId,
     /// Profile name (the localpart, as registration would default it).
     pub displayname: String,
     /// `(device_id, token_hash)` when the user should also get a session.
-    pub session: Option<(String, String)>,
+    pub session: Option<(OwnedDeviceId, TokenHash)>,
 }
 
 impl Store {

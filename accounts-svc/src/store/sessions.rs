@@ -1,17 +1,19 @@
 //! Devices and access tokens. A session is one device with its token; a token never
 //! outlives its device.
 
+use bailiff_domain::{DeviceId, OwnedDeviceId, OwnedUserId, UserId};
 use sqlx::AnyConnection;
 
-use super::Store;
+use super::{Store, corrupt};
+use crate::tokens::TokenHash;
 
 /// Who a valid token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authenticated {
     /// Token owner.
-    pub user_id: String,
+    pub user_id: OwnedUserId,
     /// Device the token was issued for.
-    pub device_id: String,
+    pub device_id: OwnedDeviceId,
     /// Read with the token so the gateway needs no second lookup for admin routes.
     pub is_admin: bool,
 }
@@ -20,11 +22,11 @@ pub struct Authenticated {
 #[derive(Debug, Clone, Copy)]
 pub struct NewSession<'a> {
     /// Client-chosen or generated device ID.
-    pub device_id: &'a str,
+    pub device_id: &'a DeviceId,
     /// Only used when the device is created; an existing device keeps its name.
     pub display_name: Option<&'a str>,
     /// SHA-256 hex of the token handed to the client.
-    pub token_hash: &'a str,
+    pub token_hash: &'a TokenHash,
 }
 
 /// What [`Store::open_session`] did.
@@ -47,27 +49,35 @@ struct AuthRow {
     is_admin: i64,
 }
 
+impl TryFrom<AuthRow> for Authenticated {
+    type Error = sqlx::Error;
+
+    fn try_from(row: AuthRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            user_id: row.user_id.try_into().map_err(corrupt)?,
+            device_id: row.device_id.into(),
+            is_admin: row.is_admin != 0,
+        })
+    }
+}
+
 impl Store {
     /// The owner of a token hash, unless the token is unknown/revoked or the user is
     /// deactivated. One indexed lookup joined with the user: this runs on every request
     /// the gateway has not cached.
     pub async fn authenticate(
         &self,
-        token_hash: &str,
+        token_hash: &TokenHash,
     ) -> Result<Option<Authenticated>, sqlx::Error> {
         let row: Option<AuthRow> = sqlx::query_as(
             "SELECT t.user_id, t.device_id, u.is_admin \
              FROM accounts_tokens t JOIN accounts_users u ON u.user_id = t.user_id \
              WHERE t.token_hash = $1 AND u.deactivated = 0",
         )
-        .bind(token_hash)
+        .bind(token_hash.as_str())
         .fetch_optional(&self.db.pool)
         .await?;
-        Ok(row.map(|row| Authenticated {
-            user_id: row.user_id,
-            device_id: row.device_id,
-            is_admin: row.is_admin != 0,
-        }))
+        row.map(Authenticated::try_from).transpose()
     }
 
     /// Issues a token on a device, in one transaction.
@@ -78,7 +88,7 @@ impl Store {
     /// another ID instead.
     pub async fn open_session(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         session: NewSession<'_>,
         client_chose_device: bool,
         now_ms: i64,
@@ -93,8 +103,8 @@ impl Store {
             0
         } else {
             sqlx::query("DELETE FROM accounts_tokens WHERE user_id = $1 AND device_id = $2")
-                .bind(user_id)
-                .bind(session.device_id)
+                .bind(user_id.as_str())
+                .bind(session.device_id.as_str())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
@@ -108,12 +118,12 @@ impl Store {
 
     /// Revokes a token together with its device (and the device's other tokens).
     /// Returns the owner, or `None` when the token was unknown.
-    pub async fn logout(&self, token_hash: &str) -> Result<Option<String>, sqlx::Error> {
+    pub async fn logout(&self, token_hash: &TokenHash) -> Result<Option<OwnedUserId>, sqlx::Error> {
         let mut tx = self.db.pool.begin().await?;
         let owner: Option<(String, String)> = sqlx::query_as(
             "DELETE FROM accounts_tokens WHERE token_hash = $1 RETURNING user_id, device_id",
         )
-        .bind(token_hash)
+        .bind(token_hash.as_str())
         .fetch_optional(&mut *tx)
         .await?;
         let Some((user_id, device_id)) = owner else {
@@ -131,31 +141,32 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Some(user_id))
+        OwnedUserId::try_from(user_id).map(Some).map_err(corrupt)
     }
 
     /// Revokes every token and device of the user.
-    pub async fn logout_all(&self, user_id: &str) -> Result<(), sqlx::Error> {
+    pub async fn logout_all(&self, user_id: &UserId) -> Result<(), sqlx::Error> {
         let mut tx = self.db.pool.begin().await?;
         delete_sessions(&mut tx, user_id, None).await?;
         tx.commit().await
     }
 
     /// Device IDs of the user, sorted; for tests and diagnostics.
-    pub async fn device_ids(&self, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
-        sqlx::query_scalar(
+    pub async fn device_ids(&self, user_id: &UserId) -> Result<Vec<OwnedDeviceId>, sqlx::Error> {
+        let ids: Vec<String> = sqlx::query_scalar(
             "SELECT device_id FROM accounts_devices WHERE user_id = $1 ORDER BY device_id",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_all(&self.db.pool)
-        .await
+        .await?;
+        Ok(ids.into_iter().map(OwnedDeviceId::from).collect())
     }
 }
 
 /// Creates the device unless it exists; `Ok(true)` when created.
 pub(super) async fn insert_device(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
     session: NewSession<'_>,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -164,8 +175,8 @@ pub(super) async fn insert_device(
          VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id, device_id) DO NOTHING RETURNING device_id",
     )
-    .bind(user_id)
-    .bind(session.device_id)
+    .bind(user_id.as_str())
+    .bind(session.device_id.as_str())
     .bind(session.display_name)
     .bind(now_ms)
     .fetch_optional(&mut *conn)
@@ -175,7 +186,7 @@ pub(super) async fn insert_device(
 
 pub(super) async fn insert_token(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
     session: NewSession<'_>,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
@@ -183,9 +194,9 @@ pub(super) async fn insert_token(
         "INSERT INTO accounts_tokens (token_hash, user_id, device_id, created_ts) \
          VALUES ($1, $2, $3, $4)",
     )
-    .bind(session.token_hash)
-    .bind(user_id)
-    .bind(session.device_id)
+    .bind(session.token_hash.as_str())
+    .bind(user_id.as_str())
+    .bind(session.device_id.as_str())
     .bind(now_ms)
     .execute(&mut *conn)
     .await?;
@@ -195,10 +206,11 @@ pub(super) async fn insert_token(
 /// Deletes every device and token of the user, except those of `keep_device_id`.
 pub(super) async fn delete_sessions(
     conn: &mut AnyConnection,
-    user_id: &str,
-    keep_device_id: Option<&str>,
+    user_id: &UserId,
+    keep_device_id: Option<&DeviceId>,
 ) -> Result<(), sqlx::Error> {
-    match keep_device_id {
+    let user_id = user_id.as_str();
+    match keep_device_id.map(DeviceId::as_str) {
         Some(keep) => {
             sqlx::query("DELETE FROM accounts_tokens WHERE user_id = $1 AND device_id <> $2")
                 .bind(user_id)

@@ -1,6 +1,8 @@
 use bailiff_database::Database;
+use bailiff_domain::{OwnedUserId, UserId};
 
 use super::*;
+use crate::tokens::{TokenHash, hash_token};
 
 async fn store(db: Database) -> Store {
     crate::migrate(&db).await.expect("migrate");
@@ -9,7 +11,11 @@ async fn store(db: Database) -> Store {
     Store::new(db)
 }
 
-fn user(user_id: &str) -> NewUser<'_> {
+fn id(user_id: &str) -> OwnedUserId {
+    OwnedUserId::try_from(user_id).expect("a valid user ID")
+}
+
+fn user(user_id: &UserId) -> NewUser<'_> {
     NewUser {
         user_id,
         password_hash: Some("$argon2id$stub"),
@@ -19,9 +25,9 @@ fn user(user_id: &str) -> NewUser<'_> {
     }
 }
 
-fn session<'a>(device_id: &'a str, token_hash: &'a str) -> NewSession<'a> {
+fn session<'a>(device_id: &'a str, token_hash: &'a TokenHash) -> NewSession<'a> {
     NewSession {
-        device_id,
+        device_id: device_id.into(),
         display_name: Some("phone"),
         token_hash,
     }
@@ -33,55 +39,84 @@ bailiff_database::test_on_both_backends!(
         let store = store(db).await;
         assert!(
             store
-                .register(user("@a:hs"), None, 1)
+                .register(user(&id("@a:hs")), None, 1)
                 .await
                 .expect("register")
         );
-        assert!(!store.register(user("@a:hs"), None, 2).await.expect("taken"));
-        let mut bot = user("@bot:hs");
+        assert!(
+            !store
+                .register(user(&id("@a:hs")), None, 2)
+                .await
+                .expect("taken")
+        );
+        let bot_id = id("@bot:hs");
+        let mut bot = user(&bot_id);
         bot.user_type = Some("bot");
         bot.is_admin = true;
         bot.password_hash = None;
         assert!(
             store
-                .register(bot, Some(session("DEV", "h1")), 3)
+                .register(bot, Some(session("DEV", &hash_token("h1"))), 3)
                 .await
                 .expect("bot")
         );
 
-        let a = store.user("@a:hs").await.expect("get").expect("exists");
+        let a = store
+            .user(&id("@a:hs"))
+            .await
+            .expect("get")
+            .expect("exists");
         assert_eq!(a.displayname, "Alice");
         assert!(!a.is_admin && !a.deactivated);
-        let b = store.user("@bot:hs").await.expect("get").expect("exists");
+        let b = store
+            .user(&id("@bot:hs"))
+            .await
+            .expect("get")
+            .expect("exists");
         assert_eq!(
             (b.user_type.as_deref(), b.is_admin, b.password_hash),
             (Some("bot"), true, None)
         );
-        assert_eq!(store.user("@nobody:hs").await.expect("get"), None);
+        assert_eq!(store.user(&id("@nobody:hs")).await.expect("get"), None);
 
-        assert!(store.set_admin("@a:hs", true).await.expect("admin"));
-        assert!(!store.set_admin("@nobody:hs", true).await.expect("admin"));
-        assert!(store.user("@a:hs").await.expect("get").expect("a").is_admin);
+        assert!(store.set_admin(&id("@a:hs"), true).await.expect("admin"));
+        assert!(
+            !store
+                .set_admin(&id("@nobody:hs"), true)
+                .await
+                .expect("admin")
+        );
+        assert!(
+            store
+                .user(&id("@a:hs"))
+                .await
+                .expect("get")
+                .expect("a")
+                .is_admin
+        );
         let auth = store
-            .authenticate("h1")
+            .authenticate(&hash_token("h1"))
             .await
             .expect("auth")
             .expect("valid");
         assert_eq!(
             auth,
             Authenticated {
-                user_id: "@bot:hs".into(),
+                user_id: id("@bot:hs"),
                 device_id: "DEV".into(),
                 is_admin: true
             }
         );
         assert!(
             store
-                .set_deactivated("@bot:hs", true)
+                .set_deactivated(&id("@bot:hs"), true)
                 .await
                 .expect("deactivate")
         );
-        assert_eq!(store.authenticate("h1").await.expect("auth"), None);
+        assert_eq!(
+            store.authenticate(&hash_token("h1")).await.expect("auth"),
+            None
+        );
     }
 );
 
@@ -91,36 +126,58 @@ bailiff_database::test_on_both_backends!(
         let store = store(db).await;
         assert!(
             store
-                .register(user("@a:hs"), Some(session("ONE", "t1")), 1)
+                .register(
+                    user(&id("@a:hs")),
+                    Some(session("ONE", &hash_token("t1"))),
+                    1
+                )
                 .await
                 .expect("register")
         );
         // A generated ID that collides is refused, the existing session untouched.
         assert_eq!(
             store
-                .open_session("@a:hs", session("ONE", "t-x"), false, 2)
+                .open_session(&id("@a:hs"), session("ONE", &hash_token("t-x")), false, 2)
                 .await
                 .expect("open"),
             SessionOutcome::DeviceIdTaken
         );
-        assert!(store.authenticate("t1").await.expect("auth").is_some());
-        assert_eq!(store.authenticate("t-x").await.expect("auth"), None);
+        assert!(
+            store
+                .authenticate(&hash_token("t1"))
+                .await
+                .expect("auth")
+                .is_some()
+        );
+        assert_eq!(
+            store.authenticate(&hash_token("t-x")).await.expect("auth"),
+            None
+        );
         // A client-chosen existing device replaces its old token.
         assert_eq!(
             store
-                .open_session("@a:hs", session("ONE", "t2"), true, 3)
+                .open_session(&id("@a:hs"), session("ONE", &hash_token("t2")), true, 3)
                 .await
                 .expect("open"),
             SessionOutcome::Created {
                 revoked_previous: true
             }
         );
-        assert_eq!(store.authenticate("t1").await.expect("auth"), None);
-        assert!(store.authenticate("t2").await.expect("auth").is_some());
+        assert_eq!(
+            store.authenticate(&hash_token("t1")).await.expect("auth"),
+            None
+        );
+        assert!(
+            store
+                .authenticate(&hash_token("t2"))
+                .await
+                .expect("auth")
+                .is_some()
+        );
         for (device, token) in [("TWO", "t3"), ("THREE", "t4")] {
             assert_eq!(
                 store
-                    .open_session("@a:hs", session(device, token), true, 4)
+                    .open_session(&id("@a:hs"), session(device, &hash_token(token)), true, 4)
                     .await
                     .expect("open"),
                 SessionOutcome::Created {
@@ -129,47 +186,76 @@ bailiff_database::test_on_both_backends!(
             );
         }
         assert_eq!(
-            store.device_ids("@a:hs").await.expect("devices"),
+            store.device_ids(&id("@a:hs")).await.expect("devices"),
             ["ONE", "THREE", "TWO"]
         );
 
         assert_eq!(
-            store.logout("t3").await.expect("logout").as_deref(),
+            store
+                .logout(&hash_token("t3"))
+                .await
+                .expect("logout")
+                .as_deref()
+                .map(UserId::as_str),
             Some("@a:hs")
         );
-        assert_eq!(store.logout("t3").await.expect("logout again"), None);
         assert_eq!(
-            store.device_ids("@a:hs").await.expect("devices"),
+            store.logout(&hash_token("t3")).await.expect("logout again"),
+            None
+        );
+        assert_eq!(
+            store.device_ids(&id("@a:hs")).await.expect("devices"),
             ["ONE", "THREE"]
         );
 
         assert!(
             store
-                .reset_password("@a:hs", "$new", true, Some("THREE"))
+                .reset_password(&id("@a:hs"), "$new", true, Some("THREE".into()))
                 .await
                 .expect("reset")
         );
-        assert_eq!(store.device_ids("@a:hs").await.expect("devices"), ["THREE"]);
-        assert_eq!(store.authenticate("t2").await.expect("auth"), None);
-        assert!(store.authenticate("t4").await.expect("auth").is_some());
-        let a = store.user("@a:hs").await.expect("get").expect("a");
+        assert_eq!(
+            store.device_ids(&id("@a:hs")).await.expect("devices"),
+            ["THREE"]
+        );
+        assert_eq!(
+            store.authenticate(&hash_token("t2")).await.expect("auth"),
+            None
+        );
+        assert!(
+            store
+                .authenticate(&hash_token("t4"))
+                .await
+                .expect("auth")
+                .is_some()
+        );
+        let a = store.user(&id("@a:hs")).await.expect("get").expect("a");
         assert_eq!(a.password_hash.as_deref(), Some("$new"));
         assert!(
             !store
-                .reset_password("@nobody:hs", "$x", true, None)
+                .reset_password(&id("@nobody:hs"), "$x", true, None)
                 .await
                 .expect("reset")
         );
 
-        store.logout_all("@a:hs").await.expect("logout all");
-        assert!(store.device_ids("@a:hs").await.expect("devices").is_empty());
-        assert_eq!(store.authenticate("t4").await.expect("auth"), None);
+        store.logout_all(&id("@a:hs")).await.expect("logout all");
+        assert!(
+            store
+                .device_ids(&id("@a:hs"))
+                .await
+                .expect("devices")
+                .is_empty()
+        );
+        assert_eq!(
+            store.authenticate(&hash_token("t4")).await.expect("auth"),
+            None
+        );
     }
 );
 
 fn sighting(device: &str, ip: &str, ua: &str, at: i64) -> Sighting {
     Sighting {
-        user_id: "@a:hs".into(),
+        user_id: id("@a:hs"),
         device_id: device.into(),
         ip: ip.into(),
         user_agent: ua.into(),
@@ -196,7 +282,7 @@ bailiff_database::test_on_both_backends!(
             .await
             .expect("older");
         store.record_connections(&[]).await.expect("empty batch");
-        let whois = store.whois("@a:hs").await.expect("whois");
+        let whois = store.whois(&id("@a:hs")).await.expect("whois");
         assert_eq!(whois.len(), 2);
         assert_eq!(whois[0].device_id, "D1");
         assert_eq!(
@@ -214,14 +300,20 @@ bailiff_database::test_on_both_backends!(
             .map(|i| sighting("D3", &format!("10.1.0.{i}"), "ua", 1_000 + i))
             .collect();
         store.record_connections(&many).await.expect("many");
-        let whois = store.whois("@a:hs").await.expect("whois");
+        let whois = store.whois(&id("@a:hs")).await.expect("whois");
         assert_eq!(whois[0].device_id, "D3");
         let d3 = &whois[0].connections;
         assert_eq!(d3.len(), 50);
         assert_eq!(d3[0].last_seen_ms, 1_119);
         assert_eq!(d3[49].last_seen_ms, 1_070);
         assert!(d3.windows(2).all(|w| w[0].last_seen_ms > w[1].last_seen_ms));
-        assert!(store.whois("@nobody:hs").await.expect("whois").is_empty());
+        assert!(
+            store
+                .whois(&id("@nobody:hs"))
+                .await
+                .expect("whois")
+                .is_empty()
+        );
     }
 );
 
@@ -251,37 +343,49 @@ bailiff_database::test_on_both_backends!(
         let store = store(db).await;
         let users: Vec<SeedUser> = (0..1_200)
             .map(|i| SeedUser {
-                user_id: format!("@u{i}:hs"),
+                user_id: id(&format!("@u{i}:hs")),
                 displayname: format!("u{i}"),
-                session: (i % 2 == 0).then(|| ("SEED".to_owned(), format!("hash{i}"))),
+                session: (i % 2 == 0).then(|| ("SEED".into(), hash_token(&format!("hash{i}")))),
             })
             .collect();
         store.seed_users(&users, "$shared", 7).await.expect("seed");
-        let u1 = store.user("@u1:hs").await.expect("get").expect("u1");
+        let u1 = store.user(&id("@u1:hs")).await.expect("get").expect("u1");
         assert_eq!(
             (u1.displayname.as_str(), u1.password_hash.as_deref()),
             ("u1", Some("$shared"))
         );
         assert_eq!(
             store
-                .authenticate("hash1198")
+                .authenticate(&hash_token("hash1198"))
                 .await
                 .expect("auth")
                 .expect("valid")
                 .user_id,
             "@u1198:hs"
         );
-        assert_eq!(store.authenticate("hash1").await.expect("auth"), None);
+        assert_eq!(
+            store
+                .authenticate(&hash_token("hash1"))
+                .await
+                .expect("auth"),
+            None
+        );
         // Re-seeding existing users leaves them alone but issues the new sessions.
         let again = [SeedUser {
-            user_id: "@u1:hs".into(),
+            user_id: id("@u1:hs"),
             displayname: "other".into(),
-            session: Some(("SEED2".into(), "again".into())),
+            session: Some(("SEED2".into(), hash_token("again"))),
         }];
         store.seed_users(&again, "$other", 8).await.expect("reseed");
-        let u1 = store.user("@u1:hs").await.expect("get").expect("u1");
+        let u1 = store.user(&id("@u1:hs")).await.expect("get").expect("u1");
         assert_eq!(u1.displayname, "u1");
-        assert!(store.authenticate("again").await.expect("auth").is_some());
+        assert!(
+            store
+                .authenticate(&hash_token("again"))
+                .await
+                .expect("auth")
+                .is_some()
+        );
     }
 );
 

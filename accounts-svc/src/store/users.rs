@@ -1,14 +1,15 @@
 //! Users: creation, lookup, password and admin changes.
 
+use bailiff_domain::{DeviceId, OwnedUserId, UserId};
 use sqlx::AnyConnection;
 
-use super::{NewSession, Store, flag, sessions};
+use super::{NewSession, Store, corrupt, flag, sessions};
 
 /// A user as the service sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     /// `@localpart:server_name`.
-    pub user_id: String,
+    pub user_id: OwnedUserId,
     /// PHC (Argon2) or bcrypt string; `None` means password login is impossible.
     pub password_hash: Option<String>,
     /// Profile display name.
@@ -31,16 +32,18 @@ struct UserRow {
     deactivated: i64,
 }
 
-impl From<UserRow> for User {
-    fn from(row: UserRow) -> Self {
-        Self {
-            user_id: row.user_id,
+impl TryFrom<UserRow> for User {
+    type Error = sqlx::Error;
+
+    fn try_from(row: UserRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            user_id: row.user_id.try_into().map_err(corrupt)?,
             password_hash: row.password_hash,
             displayname: row.displayname,
             user_type: row.user_type,
             is_admin: row.is_admin != 0,
             deactivated: row.deactivated != 0,
-        }
+        })
     }
 }
 
@@ -48,7 +51,7 @@ impl From<UserRow> for User {
 #[derive(Debug, Clone, Copy)]
 pub struct NewUser<'a> {
     /// `@localpart:server_name`.
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     /// Already hashed; `None` leaves password login impossible.
     pub password_hash: Option<&'a str>,
     /// Profile display name.
@@ -61,15 +64,15 @@ pub struct NewUser<'a> {
 
 impl Store {
     /// The user, or `None` when there is no such user.
-    pub async fn user(&self, user_id: &str) -> Result<Option<User>, sqlx::Error> {
+    pub async fn user(&self, user_id: &UserId) -> Result<Option<User>, sqlx::Error> {
         let row: Option<UserRow> = sqlx::query_as(
             "SELECT user_id, password_hash, displayname, user_type, is_admin, deactivated \
              FROM accounts_users WHERE user_id = $1",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_optional(&self.db.pool)
         .await?;
-        Ok(row.map(User::from))
+        row.map(User::try_from).transpose()
     }
 
     /// Creates a user and, when `session` is given, its first device and token, all or
@@ -99,15 +102,15 @@ impl Store {
     /// there is no such user.
     pub async fn reset_password(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         password_hash: &str,
         revoke: bool,
-        keep_device_id: Option<&str>,
+        keep_device_id: Option<&DeviceId>,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.db.pool.begin().await?;
         let updated =
             sqlx::query("UPDATE accounts_users SET password_hash = $2 WHERE user_id = $1")
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .bind(password_hash)
                 .execute(&mut *tx)
                 .await?
@@ -124,9 +127,9 @@ impl Store {
     }
 
     /// Promotes or demotes. `Ok(false)` when there is no such user.
-    pub async fn set_admin(&self, user_id: &str, admin: bool) -> Result<bool, sqlx::Error> {
+    pub async fn set_admin(&self, user_id: &UserId, admin: bool) -> Result<bool, sqlx::Error> {
         let updated = sqlx::query("UPDATE accounts_users SET is_admin = $2 WHERE user_id = $1")
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(flag(admin))
             .execute(&self.db.pool)
             .await?
@@ -138,11 +141,11 @@ impl Store {
     /// check that deactivated users are locked out.
     pub async fn set_deactivated(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         deactivated: bool,
     ) -> Result<bool, sqlx::Error> {
         let updated = sqlx::query("UPDATE accounts_users SET deactivated = $2 WHERE user_id = $1")
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(flag(deactivated))
             .execute(&self.db.pool)
             .await?
@@ -163,7 +166,7 @@ async fn insert_user(
          VALUES ($1, $2, $3, $4, $5, 0, $6) \
          ON CONFLICT (user_id) DO NOTHING RETURNING user_id",
     )
-    .bind(user.user_id)
+    .bind(user.user_id.as_str())
     .bind(user.password_hash)
     .bind(user.displayname)
     .bind(user.user_type)

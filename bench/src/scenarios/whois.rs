@@ -14,7 +14,7 @@ use http::{Method, StatusCode};
 
 use accounts_svc::store::{Sighting, Store};
 use bailiff_database::Database;
-use bailiff_domain::now_ms;
+use bailiff_domain::{OwnedUserId, now_ms};
 
 use super::{Context, Outcome, Scenario};
 use crate::cluster::SERVER_NAME;
@@ -120,16 +120,20 @@ impl Scenario for WhoisCold {
             .await
             .with_context(|| format!("connecting to {}", ctx.database_url))?;
         let store = Store::new(db);
-        let user_ids: Vec<String> = (0..COLD_POOL)
-            .map(|n| format!("@whoiscold_{}_{n}:{SERVER_NAME}", ctx.tag))
-            .collect();
+        let user_ids = (0..COLD_POOL)
+            .map(|n| {
+                let user_id = format!("@whoiscold_{}_{n}:{SERVER_NAME}", ctx.tag);
+                OwnedUserId::try_from(user_id.as_str())
+                    .with_context(|| format!("{user_id} is not a user ID"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let now_ms = now_ms();
         for batch in user_ids.chunks(1_000) {
             let sightings: Vec<Sighting> = batch
                 .iter()
                 .map(|user_id| Sighting {
                     user_id: user_id.clone(),
-                    device_id: "BENCHDEVICE".to_owned(),
+                    device_id: "BENCHDEVICE".into(),
                     ip: "127.0.0.1".to_owned(),
                     user_agent: "bailiff-bench/cold".to_owned(),
                     last_seen_ms: now_ms,
@@ -140,7 +144,7 @@ impl Scenario for WhoisCold {
                 .await
                 .context("writing sightings")?;
         }
-        let paths: Vec<String> = user_ids.iter().map(|id| whois_path(id)).collect();
+        let paths: Vec<String> = user_ids.iter().map(|id| whois_path(id.as_str())).collect();
         if let Some(last) = paths.last() {
             until_seen(ctx, last).await?;
         }
