@@ -1,4 +1,4 @@
-//! Fault tests (DESIGN.md "Testing"): evacuation jobs survive a killed worker, a Redis
+//! Fault tests (docs/architecture.md "Testing"): evacuation jobs survive a killed worker, a Redis
 //! restart that loses every stream, and a PostgreSQL outage, with nothing lost or
 //! doubled.
 //!

@@ -1,4 +1,4 @@
-//! CORS (docs/api-decisions.md, "CORS"): three fixed headers on every response, errors
+//! CORS (docs/http-api.md §1, "CORS"): three fixed headers on every response, errors
 //! included, and every `OPTIONS` request answered `200 {}` before routing and auth.
 //!
 //! The headers come from tower-http's `SetResponseHeaderLayer`. Its `CorsLayer` is not

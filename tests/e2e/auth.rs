@@ -1,4 +1,4 @@
-//! API.md §2: authentication.
+//! docs/http-api.md §2: authentication.
 
 use std::time::{Duration, Instant};
 

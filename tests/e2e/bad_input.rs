@@ -1,4 +1,4 @@
-//! API.md §1: no bad input ever produces a 5xx, and every error is a Matrix error body.
+//! docs/http-api.md §1: no bad input ever produces a 5xx, and every error is a Matrix error body.
 //! Throws malformed IDs, bad escapes, non-JSON, wrong JSON types, oversized bodies and
 //! odd methods at every route, with and without an admin token.
 

@@ -1,4 +1,4 @@
-//! API.md §2: every authenticated request is recorded for whois, with the right IP.
+//! docs/http-api.md §2: every authenticated request is recorded for whois, with the right IP.
 
 use std::time::{Duration, Instant};
 

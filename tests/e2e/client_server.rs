@@ -1,4 +1,4 @@
-//! API.md §5: versions, login, logout, logout/all, whoami — under r0 and v3.
+//! docs/http-api.md §5: versions, login, logout, logout/all, whoami — under r0 and v3.
 
 use serde_json::json;
 

@@ -1,4 +1,4 @@
-//! API.md §3: `POST /_dendrite/admin/resetPassword/{userID}`.
+//! docs/http-api.md §3: `POST /_dendrite/admin/resetPassword/{userID}`.
 
 use serde_json::json;
 

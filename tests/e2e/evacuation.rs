@@ -1,4 +1,4 @@
-//! API.md §3 evacuateRoom / evacuateUser and §6 jobs: every row, GET and POST, the
+//! docs/http-api.md §3 evacuateRoom / evacuateUser and §6 jobs: every row, GET and POST, the
 //! synchronous and the `?async=true` forms, the leave content rules, de-duplication of a
 //! running job, and a member seeing their own leave in `/sync`.
 //!

@@ -1,4 +1,4 @@
-//! API.md §1: rules for every endpoint.
+//! docs/http-api.md §1: rules for every endpoint.
 
 use reqwest::StatusCode;
 use serde_json::json;

@@ -1,4 +1,4 @@
-//! API.md §4 "Server notices": `POST /_synapse/admin/v1/send_server_notice` and
+//! docs/http-api.md §4 "Server notices": `POST /_synapse/admin/v1/send_server_notice` and
 //! `PUT …/send_server_notice/{txnId}` — check order, the notice room, re-invites, PUT
 //! idempotency across replicas, and concurrent first notices.
 

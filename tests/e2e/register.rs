@@ -1,4 +1,4 @@
-//! API.md §4: shared-secret registration, `GET`/`POST /_synapse/admin/v1/register`.
+//! docs/http-api.md §4: shared-secret registration, `GET`/`POST /_synapse/admin/v1/register`.
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! API.md §5, room endpoints: createRoom, join, leave, invite, joined_rooms,
+//! docs/http-api.md §5, room endpoints: createRoom, join, leave, invite, joined_rooms,
 //! joined_members, members, state, send, messages, tags — under r0 and v3, with their
 //! error rows.
 

@@ -1,4 +1,4 @@
-//! API.md §5 `/sync`: initial and incremental sync, invites with stripped state,
+//! docs/http-api.md §5 `/sync`: initial and incremental sync, invites with stripped state,
 //! leaves, full_state, and a long-poll woken by another user's send.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! API.md §4: server version.
+//! docs/http-api.md §4: server version.
 
 use serde_json::json;
 

@@ -1,4 +1,4 @@
-//! API.md §4: `POST /_synapse/admin/v1/reset_password/{userId}`.
+//! docs/http-api.md §4: `POST /_synapse/admin/v1/reset_password/{userId}`.
 
 use serde_json::json;
 

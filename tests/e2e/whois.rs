@@ -1,4 +1,4 @@
-//! API.md §4: whois, at all three paths.
+//! docs/http-api.md §4: whois, at all three paths.
 
 use serde_json::json;
 

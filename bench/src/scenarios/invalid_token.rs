@@ -1,7 +1,7 @@
 //! `invalid-token`: a request with a token nobody issued, new for every request, so no
 //! cache can answer it. It has the shape of a minted token (`bft_`, 64 hex, `_`, 32 hex)
 //! with a made-up tag, as a forger would send, so the gateway has to compute the tag to
-//! refuse it (docs/api-decisions.md, Authentication).
+//! refuse it (docs/http-api.md §2, "Tokens").
 
 use http::StatusCode;
 

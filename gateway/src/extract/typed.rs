@@ -1,5 +1,5 @@
 //! The one adapter from serde's errors to Matrix errors, for request bodies and query
-//! strings (`docs/api-decisions.md`, "Field types"):
+//! strings (`docs/http-api.md` §1, "Fields"):
 //!
 //! - a required field that is absent is `400 M_MISSING_PARAM "Missing parameter: <name>"`;
 //! - a body field of the wrong type is `400 M_BAD_JSON "Parameter <name> must be …"`;
