@@ -48,7 +48,7 @@ trap 'exit 130' INT TERM
 # The dev profile shares the test build's dependencies. The shared target directory's
 # binary may be replaced by another build at any moment, so run a private copy.
 cargo build --locked --bin bailiff
-cp target/debug/bailiff "$work/bailiff"
+cp "${CARGO_TARGET_DIR:-target}/debug/bailiff" "$work/bailiff"
 
 free_port() {
   "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -58,7 +58,7 @@ pub async fn watch(
                 tracing::info!("dependencies reachable again; reporting SERVING");
             }
             set_status(
-                &reporter,
+                reporter.as_ref(),
                 if up {
                     ServingStatus::Serving
                 } else {
@@ -70,20 +70,20 @@ pub async fn watch(
             last = Some(up);
         }
         tokio::select! {
-            _ = shutdown.cancelled() => break,
-            _ = tokio::time::sleep(INTERVAL) => {}
+            () = shutdown.cancelled() => break,
+            () = tokio::time::sleep(INTERVAL) => {}
         }
     }
-    set_status(&reporter, ServingStatus::NotServing).await;
+    set_status(reporter.as_ref(), ServingStatus::NotServing).await;
 }
 
 async fn set_status(
-    reporter: &Option<(HealthReporter, &'static [&'static str])>,
+    reporter: Option<&(HealthReporter, &'static [&'static str])>,
     status: ServingStatus,
 ) {
     if let Some((reporter, services)) = reporter {
         reporter.set_service_status("", status).await;
-        for service in services.iter() {
+        for service in *services {
             reporter.set_service_status(*service, status).await;
         }
     }

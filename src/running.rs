@@ -54,7 +54,7 @@ impl Supervisor {
                 shutdown.cancel();
                 failure
                     .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .get_or_insert(error);
             }
         });
@@ -84,7 +84,7 @@ impl Supervisor {
         match self
             .failure
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()
         {
             Some(error) => Err(error),

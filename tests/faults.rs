@@ -42,8 +42,7 @@ fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// A PostgreSQL binary: PATH, then the usual install locations.
@@ -468,7 +467,7 @@ impl Cluster {
         users: &[String],
     ) {
         let job = self.finished_job(token, job_id).await;
-        let total = users.len() as i64;
+        let total = i64::try_from(users.len()).expect("count fits");
         assert_eq!(job["status"], "complete", "{job}");
         assert_eq!(
             (

@@ -55,7 +55,7 @@ impl Passwords {
     /// One hash per CPU: hashing is CPU-bound, so more would only queue in the OS and
     /// hold more memory.
     pub fn per_cpu() -> Self {
-        Self::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+        Self::new(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
     }
 
     /// A fresh Argon2id PHC string (`$argon2id$v=19$m=7168,t=5,p=1$…`) with a random salt.

@@ -194,14 +194,14 @@ impl Cluster {
         let dir_path = dir.path().to_owned();
         cluster.dir = Some(dir);
         match mode {
-            Mode::Embedded => cluster.start_embedded(&dir_path, options).await?,
+            Mode::Embedded => cluster.start_embedded(&dir_path, options)?,
             Mode::Distributed => cluster.start_distributed(&dir_path, options).await?,
         }
         cluster.wait_ready(options.startup_timeout).await?;
         Ok(cluster)
     }
 
-    async fn start_embedded(&mut self, dir: &Path, options: &Options) -> anyhow::Result<()> {
+    fn start_embedded(&mut self, dir: &Path, options: &Options) -> anyhow::Result<()> {
         let [http, internal, accounts, membership, notices] = free_ports()?;
         let config = config_json(
             &self.shared_secret,
@@ -599,8 +599,7 @@ impl BenchDatabase {
         let base = self
             .admin_url
             .rsplit_once('/')
-            .map(|(base, _)| base)
-            .unwrap_or(&self.admin_url);
+            .map_or(self.admin_url.as_str(), |(base, _)| base);
         format!("{base}/{}", self.name)
     }
 

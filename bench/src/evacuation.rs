@@ -563,7 +563,7 @@ fn machine_cpu() -> Option<(u64, u64)> {
 }
 
 fn cores() -> usize {
-    std::thread::available_parallelism().map_or(0, |n| n.get())
+    std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
 }
 
 fn per_second(entries: usize, elapsed: Duration) -> f64 {

@@ -3,6 +3,15 @@
 //! closed-loop HTTP load per scenario and concurrency, and prints throughput, latency
 //! percentiles and the memory of every process. See `docs/benchmarks.md`.
 
+// Measurement arithmetic (percentiles, rates, µs from Durations) casts between
+// integer and float types on values far below any limit; the cast lints guard
+// production code, not the benchmark.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -225,7 +234,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     print!("{}", report::memory_table(&memory));
     println!(
         "\n== CPU during the measured periods (percent of one core; this machine has {} cores)\n",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
     );
     print!("{}", report::cpu_table(&cpu));
     println!("\n== targets (2-core machine, load generator included)\n");
@@ -421,16 +430,17 @@ async fn resolve_binary(bin: Option<&Path>, no_build: bool) -> anyhow::Result<Pa
         return Ok(bin.to_owned());
     }
     let root = workspace_root();
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|dir| {
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || root.join("target"),
+        |dir| {
+            let dir = PathBuf::from(dir);
             if dir.is_relative() {
                 root.join(dir)
             } else {
                 dir
             }
-        })
-        .unwrap_or_else(|| root.join("target"));
+        },
+    );
     let bin = target_dir.join("release").join("bailiff");
     if !no_build {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

@@ -82,7 +82,10 @@ impl ClientIpRecorder {
             ip: ip.to_owned(),
             user_agent,
         };
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         Self::merge(&mut pending, key, now);
     }
 
@@ -98,7 +101,10 @@ impl ClientIpRecorder {
     /// Returns the users whose sightings were stored (their whois answers changed).
     pub async fn flush(&self, accounts: &mut AccountsClient<Transport>) -> HashSet<String> {
         let batch = {
-            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            let mut pending = self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             std::mem::take(&mut *pending)
         };
         if batch.is_empty() {
@@ -124,7 +130,10 @@ impl ClientIpRecorder {
                 sightings = batch.len(),
                 "client IP flush failed; retrying with the next flush"
             );
-            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            let mut pending = self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             for (key, seen) in batch {
                 Self::merge(&mut pending, key, seen);
             }

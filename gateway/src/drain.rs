@@ -64,7 +64,7 @@ impl AcceptClock {
             if since >= QUIET || tokio::time::Instant::now() >= deadline {
                 return;
             }
-            tokio::time::sleep(QUIET - since).await;
+            tokio::time::sleep(QUIET.saturating_sub(since)).await;
         }
     }
 }

@@ -47,7 +47,7 @@ pub async fn trace_requests(mut request: Request, next: Next) -> Response {
     let route = slot
         .0
         .lock()
-        .unwrap_or_else(|p| p.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .take()
         .unwrap_or_else(|| "unmatched".to_owned());
     let status = response.status().as_u16();
@@ -58,7 +58,13 @@ pub async fn trace_requests(mut request: Request, next: Next) -> Response {
     metrics::record_http_request(&route, &method, status, elapsed);
     // An access log line inside the span, so it carries the trace ID. Paths are not
     // logged: they may hold user IDs, and query strings may hold access tokens.
-    span.in_scope(|| tracing::debug!(status, elapsed_ms = elapsed.as_millis() as u64, "request"));
+    span.in_scope(|| {
+        tracing::debug!(
+            status,
+            elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            "request"
+        );
+    });
     response
 }
 
@@ -68,7 +74,10 @@ pub async fn note_route(request: Request, next: Next) -> Response {
         request.extensions().get::<MatchedPath>(),
         request.extensions().get::<RouteSlot>(),
     ) {
-        *slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(path.as_str().to_owned());
+        *slot
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(path.as_str().to_owned());
     }
     next.run(request).await
 }

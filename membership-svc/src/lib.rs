@@ -74,8 +74,7 @@ pub async fn start(deps: Deps) -> Result<tonic::service::Routes, StartError> {
         &deps.config,
         &deps.tasks,
         deps.shutdown.clone(),
-    )
-    .await?;
+    )?;
     let rooms = RoomsService::new(store, notifier, deps.config.server_name.clone());
     Ok(tonic::service::Routes::new(RoomsServer::new(rooms))
         .add_service(EvacuationsServer::new(evacuations)))

@@ -43,7 +43,7 @@ impl SyncNotifier {
         tasks.spawn(async move {
             loop {
                 let received = tokio::select! {
-                    _ = shutdown.cancelled() => break,
+                    () = shutdown.cancelled() => break,
                     received = messages.recv() => received,
                 };
                 match received {

@@ -67,11 +67,18 @@ impl PowerLevels {
 }
 
 /// Integers, or strings holding one (older rooms), as Matrix allows.
+/// A whole float as an integer level. `as` saturates, so a float beyond the range of
+/// i64 clamps to its bound instead of wrapping.
+#[allow(clippy::cast_possible_truncation)]
+fn saturating_i64(whole: f64) -> i64 {
+    whole as i64
+}
+
 fn as_level(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n
             .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(saturating_i64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }

@@ -77,15 +77,15 @@ pub async fn start(deps: Deps) -> Result<tonic::service::Routes, StartError> {
 /// Deletes transactions older than [`TXN_RETENTION`] now and every [`PRUNE_EVERY`].
 async fn prune_transactions(store: NoticeStore, shutdown: CancellationToken) {
     loop {
-        let before = now_ms() - TXN_RETENTION.as_millis() as i64;
+        let before = now_ms() - i64::try_from(TXN_RETENTION.as_millis()).unwrap_or(i64::MAX);
         match store.prune_txns(before).await {
             Ok(0) => {}
             Ok(pruned) => tracing::info!(pruned, "pruned old notice transactions"),
             Err(error) => tracing::warn!(%error, "could not prune notice transactions"),
         }
         tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(PRUNE_EVERY) => {}
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(PRUNE_EVERY) => {}
         }
     }
 }

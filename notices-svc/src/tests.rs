@@ -582,7 +582,7 @@ test_on_both_backends!(
                 client
                     .send_notice(notice(ALICE, &format!("n{i}")))
                     .await
-                    .map(|r| r.into_inner())
+                    .map(tonic::Response::into_inner)
             }
         });
         let results = futures::future::join_all(sends).await;

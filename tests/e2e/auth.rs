@@ -217,8 +217,7 @@ async fn revocation_reaches_every_replica_within_one_second() {
                 .bearer_auth(token)
                 .send()
                 .await
-                .map(|r| r.status().as_u16())
-                .unwrap_or(0)
+                .map_or(0, |r| r.status().as_u16())
         }
     };
     // The replica caches the token as valid.
@@ -256,8 +255,7 @@ async fn admin_changes_reach_every_replica_within_one_second() {
                 .bearer_auth(token)
                 .send()
                 .await
-                .map(|r| r.status().as_u16())
-                .unwrap_or(0)
+                .map_or(0, |r| r.status().as_u16())
         }
     };
     let bases = [app.base_url.clone(), replica.clone()];

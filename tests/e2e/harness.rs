@@ -147,7 +147,10 @@ impl TestApp {
     /// Stops every role (gateway first).
     pub async fn stop(&self) {
         let running: Vec<Running> = {
-            let mut guard = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            let mut guard = self
+                .running
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             guard.drain(..).collect()
         };
         for started in running.into_iter().rev() {
@@ -173,7 +176,7 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no HTTP listener"));
         self.running
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(0, replica);
         format!("http://{addr}")
     }
@@ -186,7 +189,10 @@ impl TestApp {
             "roles are separate only when distributed"
         );
         let stopped = {
-            let mut guard = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            let mut guard = self
+                .running
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let index = guard
                 .iter()
                 .position(|r| r.grpc_addrs.contains_key(&role))
@@ -420,11 +426,10 @@ macro_rules! e2e {
 /// `register_new_matrix_user`, synadm) installed by `scripts/python-env.sh`, or
 /// `$BAILIFF_PYTHON`. Tests that need it fail, never skip, when it is missing.
 pub fn python() -> std::path::PathBuf {
-    let path = std::env::var_os("BAILIFF_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python")
-        });
+    let path = std::env::var_os("BAILIFF_PYTHON").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python"),
+        std::path::PathBuf::from,
+    );
     assert!(
         path.exists(),
         "Python with matrix-nio, Synapse and synadm is required for these tests but {} does \

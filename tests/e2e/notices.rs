@@ -111,7 +111,11 @@ fn event_id(reply: Reply) -> String {
     let body = assert_ok(reply);
     let id = body["event_id"].as_str().unwrap_or_default().to_owned();
     assert!(id.starts_with('$'), "{body}");
-    assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
+    assert_eq!(
+        body.as_object().map(serde_json::Map::len),
+        Some(1),
+        "{body}"
+    );
     id
 }
 
@@ -429,7 +433,7 @@ e2e!(
         assert!(
             body["rooms"]["join"]
                 .as_object()
-                .is_none_or(|j| j.is_empty()),
+                .is_none_or(serde_json::Map::is_empty),
             "{body}"
         );
         let (room, invite) = invites.into_iter().next().unwrap_or_default();

@@ -69,8 +69,7 @@ async fn until_seen(ctx: &Context<'_>, path: &str) -> anyhow::Result<()> {
             .expect(StatusCode::OK, "whois")?;
         let devices = reply.json()["devices"]
             .as_object()
-            .map(|d| d.len())
-            .unwrap_or(0);
+            .map_or(0, serde_json::Map::len);
         if devices > 0 {
             return Ok(());
         }

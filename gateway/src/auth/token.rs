@@ -51,8 +51,7 @@ mod tests {
         }
         builder
             .body(())
-            .map(|r| r.into_parts().0)
-            .unwrap_or_else(|e| panic!("{e}"))
+            .map_or_else(|e| panic!("{e}"), |r| r.into_parts().0)
     }
 
     fn message(result: Result<String, MatrixError>) -> String {

@@ -124,7 +124,7 @@ async fn drain(mut body: Body) {
     let mut drained = 0;
     while drained < DRAIN_LIMIT {
         match body.frame().await {
-            Some(Ok(frame)) => drained += frame.data_ref().map_or(0, |d| d.len()),
+            Some(Ok(frame)) => drained += frame.data_ref().map_or(0, bytes::Bytes::len),
             _ => break,
         }
     }

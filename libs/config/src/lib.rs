@@ -354,7 +354,7 @@ impl Config {
     /// Loads defaults, then `file` (if any), then `BAILIFF_*` variables from the process
     /// environment, then resolves `*_file` secrets.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        Self::from_figment(Self::figment(file))
+        Self::from_figment(&Self::figment(file))
     }
 
     /// The layered sources, exposed so tests can add their own.
@@ -397,7 +397,7 @@ impl Config {
     }
 
     /// Extracts and checks a configuration from any figment.
-    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+    pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
         let mut config: Config = figment.extract().map_err(Box::new)?;
         config.resolve_secret_files()?;
         config.check()?;

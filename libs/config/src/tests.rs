@@ -274,7 +274,7 @@ fn durations_serialize_as_text_that_reads_back() {
             Some("1s 500ms")
         );
         assert_eq!(
-            Config::from_figment(serialized).map_err(|e| e.to_string())?,
+            Config::from_figment(&serialized).map_err(|e| e.to_string())?,
             config
         );
         Ok(())

@@ -61,8 +61,7 @@ impl TestDatabase {
             .unwrap_or_else(|e| panic!("create test database: {e}"));
         let base = admin_url
             .rsplit_once('/')
-            .map(|(base, _)| base)
-            .unwrap_or(&admin_url);
+            .map_or(admin_url.as_str(), |(base, _)| base);
         Self {
             url: format!("{base}/{name}"),
             backend: Backend::Postgres,

@@ -60,10 +60,7 @@ impl JobQueue {
     /// A queue on a Redis stream shared by every process using the same prefix and
     /// queue name. Connects lazily, so start-up does not depend on Redis being up;
     /// fails only on an invalid URL or configuration.
-    pub async fn redis(
-        options: RedisQueueOptions,
-        config: QueueConfig,
-    ) -> Result<Self, QueueError> {
+    pub fn redis(options: RedisQueueOptions, config: QueueConfig) -> Result<Self, QueueError> {
         validate(&config)?;
         Ok(Self {
             transport: Transport::Redis(RedisQueue::new(options, config)?),
@@ -93,6 +90,9 @@ impl JobQueue {
     /// with everything else the caller started. The future owns its workers, so it ends
     /// when every worker has, and dropping or aborting it aborts them, which is what a
     /// crash looks like to the rest of the group.
+    // Owned arguments: callers build the handler and token for the pool and hand them
+    // over (an `Arc<Concrete>` coerces to the trait object only by value).
+    #[allow(clippy::needless_pass_by_value)]
     pub fn workers(
         &self,
         handler: Arc<dyn ChunkHandler>,

@@ -121,7 +121,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncWrite for LingeringClose<T> {
             let mut discard = ReadBuf::new(&mut scratch);
             match ready!(Pin::new(&mut this.inner).poll_read(cx, &mut discard)) {
                 // More of what the peer sent before it saw us closing: drop it.
-                Ok(()) if !discard.filled().is_empty() => continue,
+                Ok(()) if !discard.filled().is_empty() => {}
                 // The peer closed its side (or the connection is gone): a plain close
                 // can no longer reset anything.
                 Ok(()) | Err(_) => return Poll::Ready(Ok(())),

@@ -66,6 +66,7 @@ impl MatrixError {
     }
 
     /// Adds an extra top-level key to the rendered body.
+    #[must_use]
     pub fn with_extra(mut self, key: &'static str, value: serde_json::Value) -> Self {
         self.extra.push((key, value));
         self

@@ -126,7 +126,7 @@ fn sender_for(
 ) -> broadcast::Sender<BusMessage> {
     let mut topics = topics
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     topics
         .entry(topic.to_owned())
         .or_insert_with(|| broadcast::channel(TOPIC_CAPACITY).0)
@@ -141,7 +141,7 @@ fn deliver(
     let sender = {
         let topics = topics
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         topics.get(topic).cloned()
     };
     if let Some(sender) = sender {
@@ -154,7 +154,7 @@ fn deliver_gap_to_all(topics: &Mutex<HashMap<String, broadcast::Sender<BusMessag
     let senders: Vec<_> = {
         let topics = topics
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         topics.values().cloned().collect()
     };
     for sender in senders {

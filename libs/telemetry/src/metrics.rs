@@ -156,7 +156,10 @@ impl Metrics {
 
     /// The OpenMetrics text of every metric.
     pub fn encode(&self) -> String {
-        let registry = self.registry.lock().unwrap_or_else(|p| p.into_inner());
+        let registry = self
+            .registry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut text = String::new();
         if prometheus_client::encoding::text::encode(&mut text, &registry).is_err() {
             text.clear();
@@ -209,7 +212,10 @@ pub fn record_token_cache(outcome: &str) {
 
 /// Records the size of a database pool.
 pub fn record_db_pool(service: &str, size: u32, idle: usize) {
-    for (state, value) in [("size", i64::from(size)), ("idle", idle as i64)] {
+    for (state, value) in [
+        ("size", i64::from(size)),
+        ("idle", i64::try_from(idle).unwrap_or(i64::MAX)),
+    ] {
         METRICS
             .db_pool
             .get_or_create(&PoolLabels {

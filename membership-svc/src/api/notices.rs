@@ -19,7 +19,7 @@ use crate::store::{self, NewEvent};
 /// request) the index of its event among them.
 type PlannedRoom<'a> = (&'a str, Vec<NewEvent>, Vec<(usize, usize)>);
 
-fn failed(error: Error) -> pb::NoticeResult {
+fn failed(error: &Error) -> pb::NoticeResult {
     let error = error.to_matrix();
     pb::NoticeResult {
         event_id: String::new(),
@@ -56,7 +56,7 @@ impl RoomsService {
             match check_item(item) {
                 Ok(content) => contents.push(Some(content)),
                 Err(error) => {
-                    *result = failed(error);
+                    *result = failed(&error);
                     contents.push(None);
                 }
             }
@@ -96,7 +96,7 @@ impl RoomsService {
         for (room_id, indexes) in rooms {
             if !existing.contains(room_id) {
                 for index in indexes {
-                    results[index] = failed(Error::not_found("Room not found"));
+                    results[index] = failed(&Error::not_found("Room not found"));
                 }
                 continue;
             }
@@ -111,7 +111,7 @@ impl RoomsService {
                 let item = &items[index];
                 let sender = item.sender.as_str();
                 if membership(&members, sender) != Some(Membership::Join) {
-                    results[index] = failed(Error::forbidden(format!(
+                    results[index] = failed(&Error::forbidden(format!(
                         "User {sender} not in room {room_id}"
                     )));
                     continue;
@@ -122,7 +122,7 @@ impl RoomsService {
                     levels.event_level(&item.r#type, is_state),
                 );
                 if user_level < needed {
-                    results[index] = failed(Error::forbidden(format!(
+                    results[index] = failed(&Error::forbidden(format!(
                         "You don't have permission to post that to the room. user_level ({user_level}) < send_level ({needed})"
                     )));
                     continue;
@@ -131,7 +131,7 @@ impl RoomsService {
                 match membership(&members, target) {
                     Some(Membership::Invite | Membership::Join) => {}
                     Some(Membership::Ban) => {
-                        results[index] = failed(Error::forbidden(format!(
+                        results[index] = failed(&Error::forbidden(format!(
                             "{target} is banned from the room"
                         )));
                         continue;
@@ -139,7 +139,7 @@ impl RoomsService {
                     _ if target.is_empty() => {}
                     _ => {
                         if user_level < levels.invite_level() {
-                            results[index] = failed(Error::forbidden(
+                            results[index] = failed(&Error::forbidden(
                                 "You don't have permission to invite users",
                             ));
                             continue;

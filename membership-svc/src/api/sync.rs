@@ -96,7 +96,7 @@ impl RoomsService {
                         tokio::time::sleep(nap).await;
                     }
                 }
-                _ = tokio::time::sleep(nap) => {}
+                () = tokio::time::sleep(nap) => {}
             }
         }
     }
@@ -276,8 +276,9 @@ async fn timeline(
 ) -> Result<(pb::Timeline, i64)> {
     let mut rows =
         store::events_between(conn, room_id, after, upto, params.limit + 1, Dir::Backward).await?;
-    let limited = rows.len() as i64 > params.limit;
-    rows.truncate(params.limit as usize);
+    let limit = usize::try_from(params.limit).unwrap_or(0);
+    let limited = rows.len() > limit;
+    rows.truncate(limit);
     rows.reverse();
     let first_pos = rows.first().map_or(upto + 1, |e| e.stream_pos);
     let timeline = pb::Timeline {

@@ -85,7 +85,7 @@ impl Evacuator {
                     .await;
             }
             Err(error) => {
-                tracing::error!(%error, job_id = %row.job_id, "job status does not decode")
+                tracing::error!(%error, job_id = %row.job_id, "job status does not decode");
             }
         }
     }

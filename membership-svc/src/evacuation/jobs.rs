@@ -134,7 +134,7 @@ pub async fn insert_chunks(
                 .bind(job_id)
                 .bind(*chunk)
                 .bind(ChunkState::Pending.as_str())
-                .bind(items.len() as i64)
+                .bind(i64::try_from(items.len()).unwrap_or(i64::MAX))
                 .bind(serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned()))
                 .bind(now_ms);
         }

@@ -72,7 +72,7 @@ pub enum StartError {
 
 /// Starts evacuations: the queue, its workers, start-up re-planning, the sweeper and the
 /// metrics refresher. Returns the gRPC service.
-pub async fn start(
+pub fn start(
     store: Store,
     notifier: SyncNotifier,
     bus: ReplicaBus,
@@ -81,7 +81,7 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> Result<EvacuationsService, StartError> {
     let settings = Settings::default();
-    let queue = queue_for(config, &settings).await?;
+    let queue = queue_for(config, &settings)?;
     let evacuator = Evacuator::new(
         store,
         queue,

@@ -592,11 +592,12 @@ test_on_both_backends!(
         );
 
         let worker = evacuator(&store, settings);
-        worker.inner.queue.run_workers(
-            std::sync::Arc::new(worker.clone()),
-            1,
-            worker.inner.shutdown.clone(),
-        );
+        let handler: std::sync::Arc<dyn job_queue::ChunkHandler> =
+            std::sync::Arc::new(worker.clone());
+        worker
+            .inner
+            .queue
+            .run_workers(handler, 1, worker.inner.shutdown.clone());
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(worker.sweep().await.expect("sweep"), 2);
         // Claimed: a second sweep right away finds nothing.

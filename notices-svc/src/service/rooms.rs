@@ -23,7 +23,7 @@ impl NoticesService {
                 .inner
                 .resolving
                 .lock()
-                .unwrap_or_else(|p| p.into_inner());
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             Arc::clone(resolving.entry(user.clone()).or_default())
         };
         let result = {
@@ -39,7 +39,7 @@ impl NoticesService {
             .inner
             .resolving
             .lock()
-            .unwrap_or_else(|p| p.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if resolving
             .get(user)
             .is_some_and(|current| Arc::ptr_eq(current, &lock))

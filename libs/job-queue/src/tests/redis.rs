@@ -18,18 +18,18 @@ fn fresh_prefix() -> String {
     format!("test-jq-{}", uuid::Uuid::new_v4().simple())
 }
 
-async fn queue_at(url: &str, prefix: &str, consumer: &str, config: QueueConfig) -> JobQueue {
+fn queue_at(url: &str, prefix: &str, consumer: &str, config: QueueConfig) -> JobQueue {
     let options = RedisQueueOptions {
         url: url.to_owned(),
         prefix: prefix.to_owned(),
         queue: "evacuation".to_owned(),
         consumer: consumer.to_owned(),
     };
-    JobQueue::redis(options, config).await.expect("queue")
+    JobQueue::redis(options, config).expect("queue")
 }
 
-async fn queue(prefix: &str, consumer: &str) -> JobQueue {
-    queue_at(&redis_url(), prefix, consumer, fast_config()).await
+fn queue(prefix: &str, consumer: &str) -> JobQueue {
+    queue_at(&redis_url(), prefix, consumer, fast_config())
 }
 
 async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
@@ -70,7 +70,7 @@ async fn stop(shutdown: CancellationToken, workers: tokio::task::JoinHandle<()>)
 #[tokio::test]
 async fn every_chunk_is_handled_acknowledged_and_removed() {
     let prefix = fresh_prefix();
-    let queue = queue(&prefix, "solo").await;
+    let queue = queue(&prefix, "solo");
     let (handler, mut events) = Recorder::new("solo", Behaviour::Succeed);
     let shutdown = CancellationToken::new();
     let workers = queue.run_workers(handler, 4, shutdown.clone());
@@ -95,7 +95,7 @@ async fn every_chunk_is_handled_acknowledged_and_removed() {
 #[tokio::test]
 async fn two_consumers_split_the_work_and_each_chunk_is_acknowledged_once() {
     let prefix = fresh_prefix();
-    let (a, b) = (queue(&prefix, "a").await, queue(&prefix, "b").await);
+    let (a, b) = (queue(&prefix, "a"), queue(&prefix, "b"));
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let rendezvous = Rendezvous::new(2);
     let shutdown = CancellationToken::new();
@@ -133,7 +133,7 @@ async fn two_consumers_split_the_work_and_each_chunk_is_acknowledged_once() {
 #[tokio::test]
 async fn chunks_held_by_a_dead_consumer_are_reclaimed_and_finished() {
     let prefix = fresh_prefix();
-    let doomed = queue(&prefix, "doomed").await;
+    let doomed = queue(&prefix, "doomed");
     let (hanging, mut doomed_events) = Recorder::new("doomed", Behaviour::Hang);
     let doomed_workers = doomed.run_workers(hanging, 3, CancellationToken::new());
     doomed
@@ -145,7 +145,7 @@ async fn chunks_held_by_a_dead_consumer_are_reclaimed_and_finished() {
     assert_eq!(doomed.pending_count().await.expect("pending"), 3);
     doomed_workers.abort();
 
-    let survivor = queue(&prefix, "survivor").await;
+    let survivor = queue(&prefix, "survivor");
     let (handler, mut events) = Recorder::new("survivor", Behaviour::Succeed);
     let shutdown = CancellationToken::new();
     let workers = survivor.run_workers(handler, 2, shutdown.clone());
@@ -167,7 +167,7 @@ async fn chunks_held_by_a_dead_consumer_are_reclaimed_and_finished() {
 #[tokio::test]
 async fn a_chunk_that_keeps_failing_is_dead_lettered_once() {
     let prefix = fresh_prefix();
-    let queue = queue(&prefix, "solo").await;
+    let queue = queue(&prefix, "solo");
     let (handler, mut events) = Recorder::new("solo", Behaviour::AlwaysFail);
     let shutdown = CancellationToken::new();
     let workers = queue.run_workers(handler, 2, shutdown.clone());
@@ -220,7 +220,7 @@ async fn a_chunk_that_keeps_failing_is_dead_lettered_once() {
 #[tokio::test]
 async fn trace_context_travels_with_the_chunk() {
     let prefix = fresh_prefix();
-    let queue = queue(&prefix, "solo").await;
+    let queue = queue(&prefix, "solo");
     let (handler, mut events) = Recorder::new("solo", Behaviour::Succeed);
     let shutdown = CancellationToken::new();
     let workers = queue.run_workers(handler, 1, shutdown.clone());
@@ -245,7 +245,7 @@ async fn trace_context_travels_with_the_chunk() {
 #[tokio::test]
 async fn a_wiped_stream_is_recreated_reported_and_new_chunks_flow() {
     let prefix = fresh_prefix();
-    let queue = queue(&prefix, "solo").await;
+    let queue = queue(&prefix, "solo");
     let (handler, mut events) = Recorder::new("solo", Behaviour::Succeed);
     let shutdown = CancellationToken::new();
     let workers = queue.run_workers(handler, 2, shutdown.clone());
@@ -340,7 +340,7 @@ async fn workers_ride_out_a_redis_restart_and_report_the_lost_state() {
         return;
     };
     let url = server.url();
-    let queue = queue_at(&url, &fresh_prefix(), "solo", fast_config()).await;
+    let queue = queue_at(&url, &fresh_prefix(), "solo", fast_config());
     let (handler, mut events) = Recorder::new("solo", Behaviour::Succeed);
     let shutdown = CancellationToken::new();
     let workers = queue.run_workers(handler, 2, shutdown.clone());
