@@ -96,14 +96,8 @@ impl From<Error> for MatrixError {
                 tracing::error!(%error, "password hashing failed");
                 MatrixError::internal()
             }
-            Error::Database(error) if bailiff_database::is_unavailable(&error) => {
-                tracing::warn!(%error, "database unavailable");
-                MatrixError::unavailable()
-            }
-            Error::Database(error) => {
-                tracing::error!(%error, "database error");
-                MatrixError::internal()
-            }
+            // 503 when the database cannot be reached, else 500; detail only logged.
+            Error::Database(error) => bailiff_database::fault(&error),
         }
     }
 }

@@ -99,15 +99,8 @@ impl Error {
                 tracing::warn!(%why, "answering unavailable");
                 MatrixError::unavailable()
             }
-            Self::Database(error) => {
-                if bailiff_database::is_unavailable(error) {
-                    tracing::warn!(%error, "database unavailable");
-                    MatrixError::unavailable()
-                } else {
-                    tracing::error!(%error, "database error");
-                    MatrixError::internal()
-                }
-            }
+            // 503 when the database cannot be reached, else 500; detail only logged.
+            Self::Database(error) => bailiff_database::fault(error),
             Self::CorruptRow(detail) => {
                 tracing::error!(%detail, "stored data does not decode");
                 MatrixError::internal()

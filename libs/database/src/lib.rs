@@ -137,9 +137,8 @@ fn prepare_sqlite_url(url: &str) -> Result<String, ConnectError> {
 /// Maps a database error to what a client may see: 503 `M_UNAVAILABLE` when the
 /// database cannot be reached, 500 `M_UNKNOWN` otherwise. The detail goes to the log,
 /// never to the client.
-#[allow(clippy::needless_pass_by_value)] // taken by value so call sites read `.map_err(fault)`
-pub fn fault(error: sqlx::Error) -> matrix_status::MatrixError {
-    if is_unavailable(&error) {
+pub fn fault(error: &sqlx::Error) -> matrix_status::MatrixError {
+    if is_unavailable(error) {
         tracing::warn!(error = %error, "database unavailable");
         matrix_status::MatrixError::unavailable()
     } else {
