@@ -46,6 +46,10 @@ pub enum Error {
     /// row): 500, as the data, not the request, is wrong.
     #[error("corrupt row: {0}")]
     CorruptRow(String),
+    /// Event content the service built did not encode to JSON: 500, as the service,
+    /// not the request, is wrong.
+    #[error("encoding event content: {0}")]
+    Encode(serde_json::Error),
 }
 
 impl From<UnknownVariant> for Error {
@@ -110,6 +114,10 @@ impl Error {
             }
             Self::CorruptRow(detail) => {
                 tracing::error!(%detail, "stored data does not decode");
+                MatrixError::internal()
+            }
+            Self::Encode(error) => {
+                tracing::error!(%error, "event content does not encode");
                 MatrixError::internal()
             }
         }
