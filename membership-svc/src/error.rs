@@ -157,6 +157,11 @@ mod tests {
         let matrix = corrupt.to_matrix();
         assert_eq!((matrix.status, matrix.errcode), (500, errcode::UNKNOWN));
         assert!(!matrix.message.contains("planet"));
+        let encode = serde_json::from_str::<serde_json::Value>("{")
+            .map_err(Error::Encode)
+            .expect_err("not JSON")
+            .to_matrix();
+        assert_eq!((encode.status, encode.errcode), (500, errcode::UNKNOWN));
         let db = Error::from(sqlx::Error::PoolTimedOut).to_matrix();
         assert_eq!((db.status, db.errcode), (503, errcode::UNAVAILABLE));
         let db = Error::from(sqlx::Error::RowNotFound).to_matrix();
