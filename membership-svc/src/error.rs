@@ -46,6 +46,10 @@ pub enum Error {
     /// row): 500, as the data, not the request, is wrong.
     #[error("corrupt row: {0}")]
     CorruptRow(String),
+    /// Event content the service built did not encode to JSON: 500, as the service,
+    /// not the request, is wrong.
+    #[error("encoding event content: {0}")]
+    Encode(serde_json::Error),
 }
 
 impl From<UnknownVariant> for Error {
@@ -105,6 +109,10 @@ impl Error {
                 tracing::error!(%detail, "stored data does not decode");
                 MatrixError::internal()
             }
+            Self::Encode(error) => {
+                tracing::error!(%error, "event content does not encode");
+                MatrixError::internal()
+            }
         }
     }
 
@@ -142,6 +150,11 @@ mod tests {
         let matrix = corrupt.to_matrix();
         assert_eq!((matrix.status, matrix.errcode), (500, errcode::UNKNOWN));
         assert!(!matrix.message.contains("planet"));
+        let encode = serde_json::from_str::<serde_json::Value>("{")
+            .map_err(Error::Encode)
+            .expect_err("not JSON")
+            .to_matrix();
+        assert_eq!((encode.status, encode.errcode), (500, errcode::UNKNOWN));
         let db = Error::from(sqlx::Error::PoolTimedOut).to_matrix();
         assert_eq!((db.status, db.errcode), (503, errcode::UNAVAILABLE));
         let db = Error::from(sqlx::Error::RowNotFound).to_matrix();

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 mod api;
+mod content;
 pub mod error;
 pub mod evacuation;
 pub mod ids;

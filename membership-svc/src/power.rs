@@ -98,6 +98,8 @@ pub fn initial_content(
     for op in ops {
         users.insert((*op).to_owned(), json!(100));
     }
+    // A map, not ruma's `RoomPowerLevelsEventContent`: it carries Synapse's `historical`
+    // and takes overrides of any JSON shape (e.g. string levels) that the struct rejects.
     let mut content = json!({
         "users": users,
         "users_default": 0,

@@ -2,11 +2,20 @@
 //! ([`build`], unit-tested without a database), then one write transaction stores
 //! the room and appends them.
 
-use bailiff_domain::{Membership, OwnedUserId, now_ms};
+use bailiff_domain::{OwnedUserId, now_ms};
 use bailiff_proto::membership as pb;
-use serde_json::{Value, json};
+use ruma_common::RoomVersionId;
+use ruma_events::room::create::RoomCreateEventContent;
+use ruma_events::room::guest_access::{GuestAccess, RoomGuestAccessEventContent};
+use ruma_events::room::history_visibility::{HistoryVisibility, RoomHistoryVisibilityEventContent};
+use ruma_events::room::join_rules::{JoinRule, RoomJoinRulesEventContent};
+use ruma_events::room::member::MembershipState;
+use ruma_events::room::name::RoomNameEventContent;
+use ruma_events::room::topic::{RoomTopicEventContent, TopicContentBlock};
+use serde_json::Value;
 
 use super::{Error, Result, RoomsService, json_object, optional_json_object, parse};
+use crate::content;
 use crate::ids;
 use crate::power;
 use crate::store::{self, NewEvent, RoomRow};
@@ -87,27 +96,32 @@ pub(crate) fn build(request: &pb::CreateRoomRequest) -> Result<NewRoom> {
         }
     }
 
+    let version = RoomVersionId::try_from(room_version.as_str())
+        .map_err(|_| Error::invalid_argument("Invalid room_version"))?;
+
     let mut events = Vec::new();
-    // m.room.create
-    let mut create = creation_content.unwrap_or_default();
-    create.insert("creator".into(), creator.into());
-    create.insert("room_version".into(), room_version.clone().into());
+    // m.room.create: ours merged over the request's `creation_content`, whose other
+    // keys (custom ones included, which ruma's struct would drop) are kept.
+    let mut create = RoomCreateEventContent::new_v1(creator_id.clone());
+    create.room_version = version;
+    let mut create_content = creation_content.unwrap_or_default();
+    if let Value::Object(ours) = serde_json::to_value(&create).map_err(Error::Encode)? {
+        create_content.extend(ours);
+    }
     events.push(NewEvent::state(
         "m.room.create",
         "",
         creator,
-        Value::Object(create).to_string(),
+        Value::Object(create_content).to_string(),
     ));
     // The creator joins.
-    let mut member = json!({"membership": Membership::Join});
-    if let Some(name) = &request.creator_displayname {
-        member["displayname"] = name.clone().into();
-    }
+    let mut member = content::member(MembershipState::Join);
+    member.displayname.clone_from(&request.creator_displayname);
     events.push(NewEvent::state(
         "m.room.member",
         creator,
         creator,
-        member.to_string(),
+        content::encode(&member)?,
     ));
     // Power levels.
     let ops: Vec<&str> = if preset == "trusted_private_chat" {
@@ -128,31 +142,29 @@ pub(crate) fn build(request: &pb::CreateRoomRequest) -> Result<NewRoom> {
             .iter()
             .any(|(t, k, _)| t == event_type && k.is_empty())
     };
-    let join_rule = if preset == "public_chat" {
-        "public"
+    let (join_rule, guest_access) = if preset == "public_chat" {
+        (JoinRule::Public, GuestAccess::Forbidden)
     } else {
-        "invite"
-    };
-    let guest_access = if preset == "public_chat" {
-        "forbidden"
-    } else {
-        "can_join"
+        (JoinRule::Invite, GuestAccess::CanJoin)
     };
     for (event_type, content) in [
-        ("m.room.join_rules", json!({"join_rule": join_rule})),
+        (
+            "m.room.join_rules",
+            content::encode(&RoomJoinRulesEventContent::new(join_rule))?,
+        ),
         (
             "m.room.history_visibility",
-            json!({"history_visibility": "shared"}),
+            content::encode(&RoomHistoryVisibilityEventContent::new(
+                HistoryVisibility::Shared,
+            ))?,
         ),
-        ("m.room.guest_access", json!({"guest_access": guest_access})),
+        (
+            "m.room.guest_access",
+            content::encode(&RoomGuestAccessEventContent::new(guest_access))?,
+        ),
     ] {
         if !overridden(event_type) {
-            events.push(NewEvent::state(
-                event_type,
-                "",
-                creator,
-                content.to_string(),
-            ));
+            events.push(NewEvent::state(event_type, "", creator, content));
         }
     }
     for (event_type, state_key, content) in initial_state {
@@ -168,27 +180,29 @@ pub(crate) fn build(request: &pb::CreateRoomRequest) -> Result<NewRoom> {
             "m.room.name",
             "",
             creator,
-            json!({"name": name}).to_string(),
+            content::encode(&RoomNameEventContent::new(name.clone()))?,
         ));
     }
     if let Some(topic) = &request.topic {
+        let mut content = RoomTopicEventContent::new(topic.clone());
+        // Without the `m.topic` block: rooms keep the plain `topic` they have always had.
+        content.topic_block = TopicContentBlock::default();
         events.push(NewEvent::state(
             "m.room.topic",
             "",
             creator,
-            json!({"topic": topic}).to_string(),
+            content::encode(&content)?,
         ));
     }
     for invitee in &invitees {
-        let mut content = json!({"membership": Membership::Invite});
-        if request.is_direct {
-            content["is_direct"] = true.into();
-        }
+        let mut content = content::member(MembershipState::Invite);
+        // `is_direct` is written only when true, as before.
+        content.is_direct = request.is_direct.then_some(true);
         events.push(NewEvent::state(
             "m.room.member",
             *invitee,
             creator,
-            content.to_string(),
+            content::encode(&content)?,
         ));
     }
 
@@ -234,6 +248,8 @@ impl RoomsService {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn request() -> pb::CreateRoomRequest {
@@ -322,6 +338,79 @@ mod tests {
             ..request()
         });
         assert!(matches!(reserved, Err(Error::BadJson(_))));
+    }
+
+    fn stored<'a>(room: &'a NewRoom, event_type: &str, state_key: &str) -> &'a str {
+        room.events
+            .iter()
+            .find(|e| e.event_type == event_type && e.state_key.as_deref() == Some(state_key))
+            .map_or("", |e| e.content.as_str())
+    }
+
+    #[test]
+    fn typed_contents_are_stored_with_sorted_keys_and_nothing_extra() {
+        let room = build(&pb::CreateRoomRequest {
+            name: Some("N".into()),
+            topic: Some("T".into()),
+            creator_displayname: Some("Alice".into()),
+            creation_content: r#"{"m.federate":false,"x.custom":1,"creator":"@eve:hs"}"#.into(),
+            invite: vec!["@bob:hs".into()],
+            is_direct: true,
+            visibility: "public".into(),
+            ..request()
+        })
+        .expect("valid");
+        let expected = [
+            (
+                "m.room.create",
+                "",
+                r#"{"creator":"@alice:hs","m.federate":false,"room_version":"10","x.custom":1}"#,
+            ),
+            (
+                "m.room.member",
+                "@alice:hs",
+                r#"{"displayname":"Alice","membership":"join"}"#,
+            ),
+            ("m.room.join_rules", "", r#"{"join_rule":"public"}"#),
+            (
+                "m.room.history_visibility",
+                "",
+                r#"{"history_visibility":"shared"}"#,
+            ),
+            ("m.room.guest_access", "", r#"{"guest_access":"forbidden"}"#),
+            ("m.room.name", "", r#"{"name":"N"}"#),
+            ("m.room.topic", "", r#"{"topic":"T"}"#),
+            (
+                "m.room.member",
+                "@bob:hs",
+                r#"{"is_direct":true,"membership":"invite"}"#,
+            ),
+        ];
+        for (event_type, state_key, content) in expected {
+            assert_eq!(
+                stored(&room, event_type, state_key),
+                content,
+                "{event_type}"
+            );
+        }
+        let private = build(&request()).expect("valid");
+        assert_eq!(
+            stored(&private, "m.room.guest_access", ""),
+            r#"{"guest_access":"can_join"}"#
+        );
+        assert_eq!(
+            stored(&private, "m.room.member", "@alice:hs"),
+            r#"{"membership":"join"}"#
+        );
+    }
+
+    #[test]
+    fn a_malformed_room_version_is_refused() {
+        let bad = build(&pb::CreateRoomRequest {
+            room_version: "not a version!".into(),
+            ..request()
+        });
+        assert!(matches!(bad, Err(Error::InvalidArgument(_))));
     }
 
     #[test]

@@ -2,10 +2,12 @@
 
 use bailiff_domain::{Membership, now_ms};
 use bailiff_proto::membership as pb;
-use serde_json::{Value, json};
+use ruma_events::room::member::MembershipState;
+use serde_json::Value;
 
 use super::write::{first_id, power_levels, require_joined};
 use super::{Error, Result, RoomsService, parse, room_not_found};
+use crate::content;
 use crate::store::{self, NewEvent};
 
 impl RoomsService {
@@ -54,14 +56,11 @@ impl RoomsService {
                 }
             }
         }
-        let mut content = json!({"membership": Membership::Join});
-        if let Some(name) = &request.displayname {
-            content["displayname"] = name.clone().into();
-        }
-        if let Some(avatar) = &request.avatar_url {
-            content["avatar_url"] = avatar.clone().into();
-        }
-        let event = NewEvent::state("m.room.member", user_id, user_id, content.to_string());
+        let mut content = content::member(MembershipState::Join);
+        content.displayname.clone_from(&request.displayname);
+        content.avatar_url = request.avatar_url.as_deref().map(Into::into);
+        let content = content::encode(&content)?;
+        let event = NewEvent::state("m.room.member", user_id, user_id, content);
         let stored = store::append_events(&mut tx, room_id, &[event], now_ms()).await?;
         tx.commit().await?;
         self.committed(&stored).await;
@@ -99,11 +98,10 @@ impl RoomsService {
             }
             _ => {}
         }
-        let mut content = json!({"membership": Membership::Leave});
-        if let Some(reason) = &request.reason {
-            content["reason"] = reason.clone().into();
-        }
-        let event = NewEvent::state("m.room.member", user_id, user_id, content.to_string());
+        let mut content = content::member(MembershipState::Leave);
+        content.reason.clone_from(&request.reason);
+        let content = content::encode(&content)?;
+        let event = NewEvent::state("m.room.member", user_id, user_id, content);
         let stored = store::append_events(&mut tx, room_id, &[event], now_ms()).await?;
         tx.commit().await?;
         self.committed(&stored).await;
@@ -152,17 +150,13 @@ impl RoomsService {
             }
             _ => {}
         }
-        let mut content = json!({"membership": Membership::Invite});
-        if request.is_direct {
-            content["is_direct"] = true.into();
-        }
-        if let Some(name) = &request.target_displayname {
-            content["displayname"] = name.clone().into();
-        }
-        if let Some(reason) = &request.reason {
-            content["reason"] = reason.clone().into();
-        }
-        let event = NewEvent::state("m.room.member", target, sender, content.to_string());
+        let mut content = content::member(MembershipState::Invite);
+        // `is_direct` is written only when true, as before.
+        content.is_direct = request.is_direct.then_some(true);
+        content.displayname.clone_from(&request.target_displayname);
+        content.reason.clone_from(&request.reason);
+        let content = content::encode(&content)?;
+        let event = NewEvent::state("m.room.member", target, sender, content);
         let stored = store::append_events(&mut tx, room_id, &[event], now_ms()).await?;
         tx.commit().await?;
         self.committed(&stored).await;

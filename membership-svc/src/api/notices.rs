@@ -9,9 +9,11 @@ use std::collections::HashMap;
 
 use bailiff_domain::{Membership, now_ms};
 use bailiff_proto::membership as pb;
+use ruma_events::room::member::MembershipState;
 use serde_json::Value;
 
 use super::{Error, Result, RoomsService, json_object};
+use crate::content;
 use crate::power::PowerLevels;
 use crate::store::{self, NewEvent};
 
@@ -76,6 +78,7 @@ impl RoomsService {
             return Ok(pb::SendNoticesResponse { results });
         }
 
+        let invite = content::encode(&content::member(MembershipState::Invite))?;
         let now = now_ms();
         let mut tx = self.store.begin_write().await?;
         let room_ids: Vec<&str> = rooms.iter().map(|(room, _)| *room).collect();
@@ -148,7 +151,7 @@ impl RoomsService {
                             "m.room.member",
                             target,
                             sender,
-                            store::member_content("{}", Membership::Invite),
+                            invite.clone(),
                         ));
                         members.insert((room_id.to_owned(), target.to_owned()), Membership::Invite);
                     }

@@ -262,6 +262,8 @@ impl RoomsService {
                 .await?;
         let tags = tags_of(content.as_deref());
         Ok(pb::GetRoomTagsResponse {
+            // A map, not ruma's `TagEventContent`: each tag keeps the client's own keys,
+            // which ruma's `TagInfo` (only `order`) would drop.
             content: serde_json::json!({ "tags": tags }).to_string(),
         })
     }

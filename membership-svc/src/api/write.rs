@@ -128,6 +128,8 @@ impl RoomsService {
             store::room_account_data(&mut tx, user_id.as_str(), room_id.as_str(), "m.tag").await?;
         let mut tags = tags_of(existing.as_deref());
         tags.insert(request.tag.clone(), Value::Object(tag_content));
+        // A map, not ruma's `TagEventContent`: each tag keeps the client's own keys,
+        // which ruma's `TagInfo` (only `order`) would drop.
         let content = json!({"tags": tags}).to_string();
         let pos = store::set_room_account_data(
             &mut tx,

@@ -1,8 +1,10 @@
 //! The leave events a chunk appends.
 
 use bailiff_domain::{Membership, RoomId, UserId};
+use ruma_events::room::member::MembershipState;
 
 use super::jobs;
+use crate::content;
 use crate::error::Error;
 use crate::store::{self, MemberChange};
 
@@ -48,12 +50,13 @@ pub(super) async fn user_rooms(
     let user_id = user_id.as_str();
     let mut events = 0;
     let mut last = None;
+    let leave = content::encode(&content::member(MembershipState::Leave))?;
     for room_id in rooms {
         let current = store::membership_of(tx, room_id, user_id).await?;
         if let Some(member) =
             current.filter(|m| matches!(m.membership, Membership::Join | Membership::Invite))
         {
-            let change = MemberChange::by_self(user_id, Membership::Leave, "{}");
+            let change = MemberChange::by_self(user_id, Membership::Leave, &leave);
             let prior = store::PriorState::from([(
                 ("m.room.member".to_owned(), user_id.to_owned()),
                 store::Prior {

@@ -145,6 +145,8 @@ fn member_events(changes: &[MemberChange<'_>]) -> Vec<NewEvent> {
 
 /// `content` (an object, else `{}`) with `membership` set.
 pub(crate) fn member_content(content: &str, membership: Membership) -> String {
+    // A map merge rather than ruma's `RoomMemberEventContent`: the prior content's keys,
+    // custom ones included, must survive the change.
     let mut object = match serde_json::from_str::<serde_json::Value>(content) {
         Ok(serde_json::Value::Object(object)) => object,
         _ => serde_json::Map::new(),

@@ -51,7 +51,6 @@ pub use events::{
     Dir, EventRow, NewEvent, Prior, PriorState, append_events, append_events_over, append_to_rooms,
     load_prior_state,
 };
-pub(crate) use members::member_content;
 pub use members::{
     MemberChange, MemberRow, append_member_events, append_member_events_over, ever_joined_before,
     local_joined_members, member_rows_of_room, membership_of, memberships_in, memberships_of_user,

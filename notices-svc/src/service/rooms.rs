@@ -133,6 +133,8 @@ impl NoticesService {
                 preset: "private_chat".into(),
                 is_direct: false,
                 visibility: "private".into(),
+                // Partial contents that membership-svc merges into the room's own, which
+                // ruma's full content structs (with their required fields) cannot express.
                 creation_content: json!({"m.federate": false}).to_string(),
                 initial_state: Vec::new(),
                 power_level_content_override: json!({
