@@ -21,6 +21,11 @@ use crate::error::ApiError;
 
 mod builder;
 mod operations;
+mod operations_core;
+mod room_deletion;
+mod rooms_admin;
+mod ui_compat;
+mod users_admin;
 
 pub use builder::MATRIX_ERROR;
 

@@ -18,10 +18,14 @@ pub mod login;
 pub mod logout;
 pub mod logout_all;
 pub mod register;
+pub mod room_deletion;
 pub mod rooms;
+pub mod rooms_admin;
 pub mod send_server_notice;
 pub mod server_version;
 pub mod synapse_reset_password;
+pub mod ui_compat;
+pub mod users_admin;
 pub mod versions;
 pub mod whoami;
 pub mod whois;
@@ -66,7 +70,7 @@ pub struct Route {
     handler: MethodRouter<AppState>,
 }
 
-fn client(
+pub(crate) fn client(
     path: &'static str,
     methods: &'static [&'static str],
     handler: MethodRouter<AppState>,
@@ -79,7 +83,7 @@ fn client(
     }
 }
 
-fn route(
+pub(crate) fn route(
     path: &'static str,
     methods: &'static [&'static str],
     handler: MethodRouter<AppState>,
@@ -92,15 +96,30 @@ fn route(
     }
 }
 
+/// Method lists for [`Route::methods`].
+pub(crate) const GET: &[&str] = &["GET"];
+pub(crate) const POST: &[&str] = &["POST"];
+pub(crate) const PUT: &[&str] = &["PUT"];
+pub(crate) const DELETE: &[&str] = &["DELETE"];
+pub(crate) const GET_POST: &[&str] = &["GET", "POST"];
+pub(crate) const GET_PUT: &[&str] = &["GET", "PUT"];
+
 /// The client-server version prefixes every client route is served under.
 pub const CLIENT_PREFIXES: [&str; 2] = ["/_matrix/client/r0", "/_matrix/client/v3"];
 
-/// The route table: every path, its methods and handlers.
+/// The route table: every path, its methods and handlers. The core routes are listed
+/// here; each admin area lists its own in its module.
 fn routes() -> Vec<Route> {
-    const GET: &[&str] = &["GET"];
-    const POST: &[&str] = &["POST"];
-    const PUT: &[&str] = &["PUT"];
-    const GET_POST: &[&str] = &["GET", "POST"];
+    let mut routes = core_routes();
+    routes.extend(users_admin::routes());
+    routes.extend(rooms_admin::routes());
+    routes.extend(room_deletion::routes());
+    routes.extend(ui_compat::routes());
+    routes
+}
+
+/// The routes that predate the admin areas.
+fn core_routes() -> Vec<Route> {
     vec![
         // Client-server API.
         route("/_matrix/client/versions", GET, get(versions::get)),
