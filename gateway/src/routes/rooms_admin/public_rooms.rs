@@ -39,7 +39,7 @@ pub struct PublicRoomsBody {
     #[serde(default)]
     pub since: Field<String>,
     /// `{"generic_search_term": "…"}`: name, alias or room ID, as the admin list.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<PublicRoomsFilter>)]
     #[serde(default)]
     pub filter: Field<PublicRoomsFilter>,
 }
