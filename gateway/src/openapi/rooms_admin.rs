@@ -3,7 +3,7 @@
 use utoipa::openapi::path::HttpMethod;
 
 use super::builder::{Access, Op, Schemas};
-use super::{CLIENT, ROOM_ID, SYNAPSE, USER_ID};
+use super::operations::{CLIENT, ROOM_ID, SYNAPSE, USER_ID};
 use crate::routes::Empty;
 use crate::routes::rooms_admin::{
     accountdata, cumulative_joined_room_count as joined_count, details, directory, joined_rooms,
