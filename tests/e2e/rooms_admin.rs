@@ -118,7 +118,13 @@ e2e!(lists_rooms_in_every_order, |app: TestApp| async move {
     assert_eq!(row["join_rules"], "public");
     assert!(row["room_type"].is_null() && row.get("topic").is_none());
     let bare_row = &all["rooms"][2];
-    assert_eq!((bare_row["joined_members"].as_i64(), bare_row["name"].is_null()), (Some(0), true));
+    assert_eq!(
+        (
+            bare_row["joined_members"].as_i64(),
+            bare_row["name"].is_null()
+        ),
+        (Some(0), true)
+    );
 
     for (order_by, field, descending) in ORDERS {
         for dir in ["f", "b"] {
@@ -126,8 +132,7 @@ e2e!(lists_rooms_in_every_order, |app: TestApp| async move {
             let rows = page["rooms"].as_array().cloned().unwrap_or_default();
             let mut expected = rows.clone();
             expected.sort_by(|a, b| {
-                compare(&a[*field], &b[*field])
-                    .then_with(|| compare(&a["room_id"], &b["room_id"]))
+                compare(&a[*field], &b[*field]).then_with(|| compare(&a["room_id"], &b["room_id"]))
             });
             if *descending != (dir == "b") {
                 expected.reverse();
@@ -140,9 +145,18 @@ e2e!(lists_rooms_in_every_order, |app: TestApp| async move {
     // Paging: offsets, with integer batch fields.
     let page = list(&app, &admin, "order_by=size&from=1&limit=1&unknown=1").await;
     assert_eq!(room_ids(&page), [small.clone()]);
-    assert_eq!((page["next_batch"].as_i64(), page["prev_batch"].as_i64()), (Some(2), Some(0)));
+    assert_eq!(
+        (page["next_batch"].as_i64(), page["prev_batch"].as_i64()),
+        (Some(2), Some(0))
+    );
     let count = list(&app, &admin, "limit=0").await;
-    assert_eq!((count["rooms"].as_array().map(Vec::len), count["total_rooms"].as_i64()), (Some(0), Some(3)));
+    assert_eq!(
+        (
+            count["rooms"].as_array().map(Vec::len),
+            count["total_rooms"].as_i64()
+        ),
+        (Some(0), Some(3))
+    );
     assert_eq!(room_ids(&list(&app, &admin, "limit=20000").await).len(), 3);
 
     // Search (name any case, exact room ID) and filters.
@@ -156,138 +170,286 @@ e2e!(lists_rooms_in_every_order, |app: TestApp| async move {
     ] {
         let page = list(&app, &admin, query).await;
         assert_eq!(room_ids(&page), expected, "{query}");
-        assert_eq!(page["total_rooms"].as_i64(), i64::try_from(expected.len()).ok());
+        assert_eq!(
+            page["total_rooms"].as_i64(),
+            i64::try_from(expected.len()).ok()
+        );
     }
 
     // Bad input: Synapse's texts, never a 5xx.
     for (query, error) in [
         ("from=x", "Query parameter from must be an integer"),
-        ("from=-1", "Query parameter from must be a positive integer."),
+        (
+            "from=-1",
+            "Query parameter from must be a positive integer.",
+        ),
         ("limit=1.5", "Query parameter limit must be an integer"),
         ("dir=up", "Query parameter 'dir' must be one of ['f', 'b']"),
         ("search_term=", "search_term cannot be an empty string"),
-        ("empty_rooms=yes", "Boolean query parameter 'empty_rooms' must be one of ['true', 'false']"),
-        ("public_rooms=1", "Boolean query parameter 'public_rooms' must be one of ['true', 'false']"),
+        (
+            "empty_rooms=yes",
+            "Boolean query parameter 'empty_rooms' must be one of ['true', 'false']",
+        ),
+        (
+            "public_rooms=1",
+            "Boolean query parameter 'public_rooms' must be one of ['true', 'false']",
+        ),
     ] {
-        let reply = app.get(&format!("{ROOMS}?{query}"), Some(&admin.access_token)).await;
+        let reply = app
+            .get(&format!("{ROOMS}?{query}"), Some(&admin.access_token))
+            .await;
         assert_error(&reply, 400, "M_INVALID_PARAM", Some(error));
     }
-    let reply = app.get(&format!("{ROOMS}?order_by=size2"), Some(&admin.access_token)).await;
+    let reply = app
+        .get(
+            &format!("{ROOMS}?order_by=size2"),
+            Some(&admin.access_token),
+        )
+        .await;
     assert_error(&reply, 400, "M_INVALID_PARAM", None);
     let message = reply.1["error"].as_str().unwrap_or_default().to_owned();
-    assert!(message.starts_with("Query parameter 'order_by' must be one of ['alphabetical', 'size', 'name'"), "{message}");
+    assert!(
+        message.starts_with(
+            "Query parameter 'order_by' must be one of ['alphabetical', 'size', 'name'"
+        ),
+        "{message}"
+    );
     let reply = app.get(ROOMS, Some(&alice.access_token)).await;
     assert_error(&reply, 403, "M_FORBIDDEN", None);
 });
 
-e2e!(shows_details_members_state_and_counters_after_evacuation, |app: TestApp| async move {
-    let ([admin, alice, _], [big, _small, bare]) = three_rooms(&app).await;
-    let token = Some(admin.access_token.as_str());
-    for path in [format!("{ROOMS}/{big}"), format!("{ROOMS}/{}", enc(&big))] {
-        let room = assert_ok(app.get(&path, token).await);
-        assert_eq!(room["room_id"], big.as_str());
-        assert_eq!(room["name"], "Alpha");
-        assert_eq!(room["joined_local_devices"], 3);
-        assert_eq!((room["forgotten"].as_bool(), room["tombstoned"].as_bool()), (Some(false), Some(false)));
-        assert!(room["topic"].is_null() && room["avatar"].is_null() && room["replacement_room"].is_null());
+e2e!(
+    shows_details_members_state_and_counters_after_evacuation,
+    |app: TestApp| async move {
+        let ([admin, alice, _], [big, _small, bare]) = three_rooms(&app).await;
+        let token = Some(admin.access_token.as_str());
+        for path in [format!("{ROOMS}/{big}"), format!("{ROOMS}/{}", enc(&big))] {
+            let room = assert_ok(app.get(&path, token).await);
+            assert_eq!(room["room_id"], big.as_str());
+            assert_eq!(room["name"], "Alpha");
+            assert_eq!(room["joined_local_devices"], 3);
+            assert_eq!(
+                (room["forgotten"].as_bool(), room["tombstoned"].as_bool()),
+                (Some(false), Some(false))
+            );
+            assert!(
+                room["topic"].is_null()
+                    && room["avatar"].is_null()
+                    && room["replacement_room"].is_null()
+            );
+        }
+        let members = assert_ok(
+            app.get(&format!("{ROOMS}/{big}/members?order_by=id&dir=b"), token)
+                .await,
+        );
+        assert_eq!(members["total"], 3);
+        assert_eq!(members["members"][0], app.user_id("alice"));
+        let state = assert_ok(
+            app.get(&format!("{ROOMS}/{}/state", enc(&big)), token)
+                .await,
+        );
+        let events = state["state"].as_array().cloned().unwrap_or_default();
+        assert!(
+            events
+                .iter()
+                .any(|e| e["type"] == "m.room.create" && e["event_id"].is_string())
+        );
+        let names = assert_ok(
+            app.get(&format!("{ROOMS}/{big}/state?type=m.room.name"), token)
+                .await,
+        );
+        assert_eq!(names["state"].as_array().map(Vec::len), Some(1));
+        assert_eq!(names["state"][0]["content"]["name"], "Alpha");
+        let members_empty = assert_ok(app.get(&format!("{ROOMS}/{bare}/members"), token).await);
+        assert_eq!(members_empty, json!({"members": [], "total": 0}));
+
+        for path in ["", "/members", "/state"] {
+            let unknown = app
+                .get(&format!("{ROOMS}/!nope:bailiff.test{path}"), token)
+                .await;
+            assert_error(&unknown, 404, "M_NOT_FOUND", Some("Room not found"));
+            let bad = app.get(&format!("{ROOMS}/not-a-room{path}"), token).await;
+            assert_error(&bad, 400, "M_INVALID_PARAM", None);
+        }
+        let forbidden = app
+            .get(&format!("{ROOMS}/{big}"), Some(&alice.access_token))
+            .await;
+        assert_error(&forbidden, 403, "M_FORBIDDEN", None);
+
+        // Evacuating the room: every local member leaves, and the counters say so.
+        assert_ok(
+            app.post(
+                &format!("/_dendrite/admin/evacuateRoom/{}", enc(&big)),
+                token,
+                &json!({}),
+            )
+            .await,
+        );
+        let room = assert_ok(app.get(&format!("{ROOMS}/{big}"), token).await);
+        assert_eq!(
+            (
+                room["joined_members"].as_i64(),
+                room["joined_local_members"].as_i64()
+            ),
+            (Some(0), Some(0))
+        );
+        assert_eq!(room["joined_local_devices"], 0);
+        let empty = list(&app, &admin, "empty_rooms=true").await;
+        assert_eq!(empty["total_rooms"], 2);
     }
-    let members = assert_ok(app.get(&format!("{ROOMS}/{big}/members?order_by=id&dir=b"), token).await);
-    assert_eq!(members["total"], 3);
-    assert_eq!(members["members"][0], app.user_id("alice"));
-    let state = assert_ok(app.get(&format!("{ROOMS}/{}/state", enc(&big)), token).await);
-    let events = state["state"].as_array().cloned().unwrap_or_default();
-    assert!(events.iter().any(|e| e["type"] == "m.room.create" && e["event_id"].is_string()));
-    let names = assert_ok(app.get(&format!("{ROOMS}/{big}/state?type=m.room.name"), token).await);
-    assert_eq!(names["state"].as_array().map(Vec::len), Some(1));
-    assert_eq!(names["state"][0]["content"]["name"], "Alpha");
-    let members_empty = assert_ok(app.get(&format!("{ROOMS}/{bare}/members"), token).await);
-    assert_eq!(members_empty, json!({"members": [], "total": 0}));
+);
 
-    for path in ["", "/members", "/state"] {
-        let unknown = app.get(&format!("{ROOMS}/!nope:bailiff.test{path}"), token).await;
-        assert_error(&unknown, 404, "M_NOT_FOUND", Some("Room not found"));
-        let bad = app.get(&format!("{ROOMS}/not-a-room{path}"), token).await;
-        assert_error(&bad, 400, "M_INVALID_PARAM", None);
+e2e!(
+    answers_user_rooms_counts_and_the_directory,
+    |app: TestApp| async move {
+        let ([admin, _, bob_user], [big, small, bare]) = three_rooms(&app).await;
+        let token = Some(admin.access_token.as_str());
+        let bob = bob_user.user_id.clone();
+        let users = "/_synapse/admin/v1/users";
+        for id in [bob.clone(), enc(&bob)] {
+            let joined = assert_ok(app.get(&format!("{users}/{id}/joined_rooms"), token).await);
+            assert_eq!(joined, json!({"joined_rooms": [big, small], "total": 2}));
+        }
+        let memberships = assert_ok(app.get(&format!("{users}/{bob}/memberships"), token).await);
+        assert_eq!(
+            memberships["memberships"],
+            json!({big.clone(): "join", small.clone(): "join", bare.clone(): "leave"})
+        );
+        let nobody = assert_ok(
+            app.get(&format!("{users}/@nobody:elsewhere/joined_rooms"), token)
+                .await,
+        );
+        assert_eq!(nobody, json!({"joined_rooms": [], "total": 0}));
+        let data = assert_ok(app.get(&format!("{users}/{bob}/accountdata"), token).await);
+        assert_eq!(data, json!({"account_data": {"global": {}, "rooms": {}}}));
+        let remote = app
+            .get(&format!("{users}/@x:elsewhere/accountdata"), token)
+            .await;
+        assert_error(&remote, 400, "M_INVALID_PARAM", None);
+        let unknown = app
+            .get(&format!("{users}/@ghost:bailiff.test/accountdata"), token)
+            .await;
+        assert_error(&unknown, 404, "M_NOT_FOUND", None);
+
+        // Bob invites Carol; Bob joined three rooms in all (one left since).
+        let carol = app.register_user("carol", false).await;
+        assert_ok(
+            app.post(
+                &v3(&format!("/rooms/{}/invite", enc(&small))),
+                Some(&bob_user.access_token),
+                &json!({"user_id": carol.user_id}),
+            )
+            .await,
+        );
+        let invites = assert_ok(
+            app.get(&format!("{users}/{bob}/sent_invite_count?from_ts=0"), token)
+                .await,
+        );
+        assert_eq!(invites, json!({"invite_count": 1}));
+        let joined = assert_ok(
+            app.get(
+                &format!("{users}/{bob}/cumulative_joined_room_count?from_ts=0"),
+                token,
+            )
+            .await,
+        );
+        assert_eq!(joined, json!({"cumulative_joined_room_count": 3}));
+        let later = assert_ok(
+            app.get(
+                &format!("{users}/{bob}/cumulative_joined_room_count?from_ts=99999999999999"),
+                token,
+            )
+            .await,
+        );
+        assert_eq!(later, json!({"cumulative_joined_room_count": 0}));
+        let bad = app
+            .get(&format!("{users}/{bob}/sent_invite_count?from_ts=x"), token)
+            .await;
+        assert_error(
+            &bad,
+            400,
+            "M_INVALID_PARAM",
+            Some("Query parameter from_ts must be an integer"),
+        );
+
+        // The directory: publicRooms lists the published room, on r0 and v3, GET and POST.
+        for prefix in ["/_matrix/client/r0", "/_matrix/client/v3"] {
+            let public = assert_ok(
+                app.get(&format!("{prefix}/publicRooms?limit=5&server=x"), token)
+                    .await,
+            );
+            assert_eq!(public["total_room_count_estimate"], 1);
+            assert_eq!(public["chunk"][0]["room_id"], big.as_str());
+            assert_eq!(public["chunk"][0]["num_joined_members"], 3);
+            assert_eq!(public["chunk"][0]["guest_can_join"], false);
+            let searched = assert_ok(
+                app.post(
+                    &format!("{prefix}/publicRooms"),
+                    token,
+                    &json!({"filter": {"generic_search_term": "zzz"}}),
+                )
+                .await,
+            );
+            assert_eq!(searched["chunk"], json!([]));
+        }
+        let directory = |room: &str| v3(&format!("/directory/list/room/{}", enc(room)));
+        assert_eq!(
+            assert_ok(app.get(&directory(&big), token).await),
+            json!({"visibility": "public"})
+        );
+        assert_eq!(
+            assert_ok(app.get(&directory(&small), token).await),
+            json!({"visibility": "private"})
+        );
+        // Carol is only invited: not allowed; Bob created `small` (power 100); an admin may.
+        let reply = app
+            .call(
+                "PUT",
+                &directory(&small),
+                Some(&carol.access_token),
+                Some(&json!({"visibility": "public"})),
+            )
+            .await;
+        assert_error(&reply, 403, "M_FORBIDDEN", None);
+        let reply = app
+            .call(
+                "PUT",
+                &directory(&small),
+                Some(&bob_user.access_token),
+                Some(&json!({})),
+            )
+            .await;
+        assert_ok(reply);
+        assert_eq!(
+            assert_ok(app.get(&directory(&small), token).await),
+            json!({"visibility": "public"})
+        );
+        let reply = app
+            .call(
+                "PUT",
+                &directory(&bare),
+                token,
+                Some(&json!({"visibility": "private"})),
+            )
+            .await;
+        assert_ok(reply);
+        let reply = app
+            .call(
+                "PUT",
+                &directory(&big),
+                token,
+                Some(&json!({"visibility": "hidden"})),
+            )
+            .await;
+        assert_error(
+            &reply,
+            400,
+            "M_INVALID_PARAM",
+            Some("Invalid visibility setting"),
+        );
+        let reply = app.get(&directory("!nope:bailiff.test"), token).await;
+        assert_error(&reply, 404, "M_NOT_FOUND", None);
+        let public = list(&app, &admin, "public_rooms=true").await;
+        assert_eq!(public["total_rooms"], 2);
     }
-    let forbidden = app.get(&format!("{ROOMS}/{big}"), Some(&alice.access_token)).await;
-    assert_error(&forbidden, 403, "M_FORBIDDEN", None);
-
-    // Evacuating the room: every local member leaves, and the counters say so.
-    assert_ok(app.post(&format!("/_dendrite/admin/evacuateRoom/{}", enc(&big)), token, &json!({})).await);
-    let room = assert_ok(app.get(&format!("{ROOMS}/{big}"), token).await);
-    assert_eq!((room["joined_members"].as_i64(), room["joined_local_members"].as_i64()), (Some(0), Some(0)));
-    assert_eq!(room["joined_local_devices"], 0);
-    let empty = list(&app, &admin, "empty_rooms=true").await;
-    assert_eq!(empty["total_rooms"], 2);
-});
-
-e2e!(answers_user_rooms_counts_and_the_directory, |app: TestApp| async move {
-    let ([admin, _, bob_user], [big, small, bare]) = three_rooms(&app).await;
-    let token = Some(admin.access_token.as_str());
-    let bob = bob_user.user_id.clone();
-    let users = "/_synapse/admin/v1/users";
-    for id in [bob.clone(), enc(&bob)] {
-        let joined = assert_ok(app.get(&format!("{users}/{id}/joined_rooms"), token).await);
-        assert_eq!(joined, json!({"joined_rooms": [big, small], "total": 2}));
-    }
-    let memberships = assert_ok(app.get(&format!("{users}/{bob}/memberships"), token).await);
-    assert_eq!(
-        memberships["memberships"],
-        json!({big.clone(): "join", small.clone(): "join", bare.clone(): "leave"})
-    );
-    let nobody = assert_ok(app.get(&format!("{users}/@nobody:elsewhere/joined_rooms"), token).await);
-    assert_eq!(nobody, json!({"joined_rooms": [], "total": 0}));
-    let data = assert_ok(app.get(&format!("{users}/{bob}/accountdata"), token).await);
-    assert_eq!(data, json!({"account_data": {"global": {}, "rooms": {}}}));
-    let remote = app.get(&format!("{users}/@x:elsewhere/accountdata"), token).await;
-    assert_error(&remote, 400, "M_INVALID_PARAM", None);
-    let unknown = app.get(&format!("{users}/@ghost:bailiff.test/accountdata"), token).await;
-    assert_error(&unknown, 404, "M_NOT_FOUND", None);
-
-    // Bob invites Carol; Bob joined three rooms in all (one left since).
-    let carol = app.register_user("carol", false).await;
-    assert_ok(
-        app.post(
-            &v3(&format!("/rooms/{}/invite", enc(&small))),
-            Some(&bob_user.access_token),
-            &json!({"user_id": carol.user_id}),
-        )
-        .await,
-    );
-    let invites = assert_ok(app.get(&format!("{users}/{bob}/sent_invite_count?from_ts=0"), token).await);
-    assert_eq!(invites, json!({"invite_count": 1}));
-    let joined = assert_ok(app.get(&format!("{users}/{bob}/cumulative_joined_room_count?from_ts=0"), token).await);
-    assert_eq!(joined, json!({"cumulative_joined_room_count": 3}));
-    let later = assert_ok(app.get(&format!("{users}/{bob}/cumulative_joined_room_count?from_ts=99999999999999"), token).await);
-    assert_eq!(later, json!({"cumulative_joined_room_count": 0}));
-    let bad = app.get(&format!("{users}/{bob}/sent_invite_count?from_ts=x"), token).await;
-    assert_error(&bad, 400, "M_INVALID_PARAM", Some("Query parameter from_ts must be an integer"));
-
-    // The directory: publicRooms lists the published room, on r0 and v3, GET and POST.
-    for prefix in ["/_matrix/client/r0", "/_matrix/client/v3"] {
-        let public = assert_ok(app.get(&format!("{prefix}/publicRooms?limit=5&server=x"), token).await);
-        assert_eq!(public["total_room_count_estimate"], 1);
-        assert_eq!(public["chunk"][0]["room_id"], big.as_str());
-        assert_eq!(public["chunk"][0]["num_joined_members"], 3);
-        assert_eq!(public["chunk"][0]["guest_can_join"], false);
-        let searched = assert_ok(app.post(&format!("{prefix}/publicRooms"), token, &json!({"filter": {"generic_search_term": "zzz"}})).await);
-        assert_eq!(searched["chunk"], json!([]));
-    }
-    let directory = |room: &str| v3(&format!("/directory/list/room/{}", enc(room)));
-    assert_eq!(assert_ok(app.get(&directory(&big), token).await), json!({"visibility": "public"}));
-    assert_eq!(assert_ok(app.get(&directory(&small), token).await), json!({"visibility": "private"}));
-    // Carol is only invited: not allowed; Bob created `small` (power 100); an admin may.
-    let reply = app.call("PUT", &directory(&small), Some(&carol.access_token), Some(&json!({"visibility": "public"}))).await;
-    assert_error(&reply, 403, "M_FORBIDDEN", None);
-    let reply = app.call("PUT", &directory(&small), Some(&bob_user.access_token), Some(&json!({}))).await;
-    assert_ok(reply);
-    assert_eq!(assert_ok(app.get(&directory(&small), token).await), json!({"visibility": "public"}));
-    let reply = app.call("PUT", &directory(&bare), token, Some(&json!({"visibility": "private"}))).await;
-    assert_ok(reply);
-    let reply = app.call("PUT", &directory(&big), token, Some(&json!({"visibility": "hidden"}))).await;
-    assert_error(&reply, 400, "M_INVALID_PARAM", Some("Invalid visibility setting"));
-    let reply = app.get(&directory("!nope:bailiff.test"), token).await;
-    assert_error(&reply, 404, "M_NOT_FOUND", None);
-    let public = list(&app, &admin, "public_rooms=true").await;
-    assert_eq!(public["total_rooms"], 2);
-});
+);

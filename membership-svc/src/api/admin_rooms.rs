@@ -67,7 +67,9 @@ impl RoomsService {
             ));
         }
         if request.from < 0 || request.limit < 0 {
-            return Err(Error::invalid_argument("from and limit must not be negative"));
+            return Err(Error::invalid_argument(
+                "from and limit must not be negative",
+            ));
         }
         let order = room_order(request.order_by)?;
         let filter = RoomFilter {
@@ -187,8 +189,7 @@ impl RoomsService {
         let sent_invites =
             store::sent_invite_count(&mut tx, user_id.as_str(), request.from_ts).await?;
         let cumulative_joined_rooms =
-            store::cumulative_joined_room_count(&mut tx, user_id.as_str(), request.from_ts)
-                .await?;
+            store::cumulative_joined_room_count(&mut tx, user_id.as_str(), request.from_ts).await?;
         Ok(pb::GetUserMembershipCountsResponse {
             sent_invites,
             cumulative_joined_rooms,
@@ -212,13 +213,9 @@ impl RoomsService {
             let joined = store::membership_of(&mut tx, room_id.as_str(), requester.as_str())
                 .await?
                 .is_some_and(|row| row.membership == Membership::Join);
-            let power = store::current_state_event(
-                &mut tx,
-                room_id.as_str(),
-                "m.room.power_levels",
-                "",
-            )
-            .await?;
+            let power =
+                store::current_state_event(&mut tx, room_id.as_str(), "m.room.power_levels", "")
+                    .await?;
             let levels = PowerLevels::from_content(power.as_ref().map(|e| e.content.as_str()));
             if !joined
                 || levels.user_level(requester.as_str())

@@ -309,7 +309,10 @@ fn lay_out(
         .iter()
         .map(|(i, _)| {
             let row = &stored[*i];
-            let key = (row.event_type.clone(), row.state_key.clone().unwrap_or_default());
+            let key = (
+                row.event_type.clone(),
+                row.state_key.clone().unwrap_or_default(),
+            );
             before_batch.get(&key).copied().flatten()
         })
         .collect();

@@ -67,8 +67,8 @@ pub use reads::{
 pub use room_list::{RoomFilter, RoomOrder, RoomStatsRow, list_rooms, room_stats, set_public};
 pub use rooms::{RoomRow, existing_rooms, find_server_notice_room, get_room, insert_room};
 pub(crate) use txns::insert_txn;
-pub use user_rooms::{all_room_account_data, cumulative_joined_room_count, sent_invite_count};
 pub use txns::txn_event;
+pub use user_rooms::{all_room_account_data, cumulative_joined_room_count, sent_invite_count};
 
 /// A transaction on the membership tables.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;

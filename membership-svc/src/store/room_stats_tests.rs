@@ -67,7 +67,9 @@ async fn row(store: &Store, room_id: &str) -> RoomStatsRow {
 async fn assert_matches_recount(store: &Store, room_id: &str) -> RoomStatsRow {
     let kept = row(store, room_id).await;
     let mut tx = store.begin_write().await.expect("begin");
-    room_stats::recount(&mut tx, room_id).await.expect("recount");
+    room_stats::recount(&mut tx, room_id)
+        .await
+        .expect("recount");
     tx.commit().await.expect("commit");
     assert_eq!(kept, row(store, room_id).await, "{room_id}");
     kept
@@ -198,14 +200,23 @@ test_on_both_backends!(
         append(
             &store,
             "!b:hs",
-            &[NewEvent::state("m.room.name", "", "@m:hs", r#"{"name":"beta"}"#)],
+            &[NewEvent::state(
+                "m.room.name",
+                "",
+                "@m:hs",
+                r#"{"name":"beta"}"#,
+            )],
         )
         .await;
         new_room(&store, "!c:hs", "@a:hs", "3").await;
         append(&store, "!c:hs", &[member("@a:hs", "@a:hs", "leave")]).await;
         let mut conn = store.conn().await.expect("conn");
         assert!(set_public(&mut conn, "!b:hs", true).await.expect("publish"));
-        assert!(!set_public(&mut conn, "!nope:hs", true).await.expect("unknown"));
+        assert!(
+            !set_public(&mut conn, "!nope:hs", true)
+                .await
+                .expect("unknown")
+        );
 
         let all = RoomFilter::default();
         let ids = |rows: Vec<RoomStatsRow>| -> Vec<String> {
@@ -260,12 +271,18 @@ test_on_both_backends!(
             public: Some(true),
             ..RoomFilter::default()
         };
-        assert_eq!(list(&public, RoomOrder::Name, false, 0, 10).await.0, ["!b:hs"]);
+        assert_eq!(
+            list(&public, RoomOrder::Name, false, 0, 10).await.0,
+            ["!b:hs"]
+        );
         let empty = RoomFilter {
             empty: Some(true),
             ..RoomFilter::default()
         };
-        assert_eq!(list(&empty, RoomOrder::Name, false, 0, 10).await.0, ["!c:hs"]);
+        assert_eq!(
+            list(&empty, RoomOrder::Name, false, 0, 10).await.0,
+            ["!c:hs"]
+        );
         let not_empty = RoomFilter {
             empty: Some(false),
             public: Some(false),
@@ -297,9 +314,18 @@ test_on_both_backends!(
         )
         .await;
         let mut conn = store.conn().await.expect("conn");
-        assert_eq!(sent_invite_count(&mut conn, "@a:hs", 0).await.expect("n"), 2);
-        assert_eq!(sent_invite_count(&mut conn, "@a:hs", 8).await.expect("n"), 0);
-        assert_eq!(sent_invite_count(&mut conn, "@b:hs", 0).await.expect("n"), 0);
+        assert_eq!(
+            sent_invite_count(&mut conn, "@a:hs", 0).await.expect("n"),
+            2
+        );
+        assert_eq!(
+            sent_invite_count(&mut conn, "@a:hs", 8).await.expect("n"),
+            0
+        );
+        assert_eq!(
+            sent_invite_count(&mut conn, "@b:hs", 0).await.expect("n"),
+            0
+        );
         // Two joins of !r and the creation join of !s: two distinct rooms.
         assert_eq!(
             cumulative_joined_room_count(&mut conn, "@b:hs", 0)
@@ -308,10 +334,6 @@ test_on_both_backends!(
             2
         );
         let memberships = memberships_of_user(&mut conn, "@b:hs").await.expect("rows");
-        assert!(
-            memberships
-                .iter()
-                .all(|m| m.membership == Membership::Join)
-        );
+        assert!(memberships.iter().all(|m| m.membership == Membership::Join));
     }
 );

@@ -84,7 +84,10 @@ mod tests {
         assert_eq!(limit(Some("20000"), 100).ok(), Some(MAX_LIMIT));
         assert_eq!(limit(Some("0"), 100).ok(), Some(0));
         assert_eq!(
-            boolean("empty_rooms", Some("1")).err().map(|e| e.message).as_deref(),
+            boolean("empty_rooms", Some("1"))
+                .err()
+                .map(|e| e.message)
+                .as_deref(),
             Some("Boolean query parameter 'empty_rooms' must be one of ['true', 'false']")
         );
         assert_eq!(
