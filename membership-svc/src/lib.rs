@@ -58,9 +58,17 @@ pub enum StartError {
 /// This service's schema steps, applied in order and recorded under `membership`.
 pub const MIGRATIONS: &[Migration] = schema::MIGRATIONS;
 
-/// Applies this service's migrations.
+/// Applies this service's migrations, then gives rooms that predate the room
+/// statistics table their row (`store::room_stats::backfill`).
 pub async fn migrate(db: &Database) -> Result<(), sqlx::Error> {
-    bailiff_database::migrate(db, "membership", MIGRATIONS).await
+    bailiff_database::migrate(db, "membership", MIGRATIONS).await?;
+    let mut tx = Store::new(db.clone()).begin_write().await?;
+    let built = store::room_stats::backfill(&mut tx).await?;
+    tx.commit().await?;
+    if built > 0 {
+        tracing::info!(rooms = built, "room statistics backfilled");
+    }
+    Ok(())
 }
 
 /// Migrates, starts background work, and returns the gRPC routes to serve.

@@ -87,6 +87,43 @@ CREATE TABLE membership_txns (
 ",
         sqlite: None,
     },
+    Migration {
+        version: 2,
+        name: "room_stats",
+        // One row per room for the Synapse admin rooms list (`store::room_stats`): the
+        // state the list shows and counters kept by `append_to_rooms`, so listing never
+        // counts. Rooms that predate this step get their row from `room_stats::backfill`.
+        // The two partial indexes serve a user's sent-invite and joined-room counts
+        // (`store::user_rooms`); only member events pay for them.
+        sql: "
+CREATE TABLE membership_room_stats (
+    room_id TEXT NOT NULL PRIMARY KEY,
+    name TEXT,
+    canonical_alias TEXT,
+    topic TEXT,
+    avatar TEXT,
+    encryption TEXT,
+    join_rules TEXT,
+    guest_access TEXT,
+    history_visibility TEXT,
+    room_type TEXT,
+    federatable BIGINT NOT NULL DEFAULT 1,
+    replacement_room TEXT,
+    joined_members BIGINT NOT NULL DEFAULT 0,
+    joined_local_members BIGINT NOT NULL DEFAULT 0,
+    state_events BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX membership_room_stats_joined ON membership_room_stats (joined_members, room_id);
+CREATE INDEX membership_room_stats_local ON membership_room_stats (joined_local_members, room_id);
+CREATE INDEX membership_room_stats_state ON membership_room_stats (state_events, room_id);
+CREATE INDEX membership_room_stats_name ON membership_room_stats (name, room_id);
+CREATE INDEX membership_events_member_sender ON membership_events (sender, origin_server_ts)
+    WHERE type = 'm.room.member';
+CREATE INDEX membership_events_member_target ON membership_events (state_key, origin_server_ts)
+    WHERE type = 'm.room.member';
+",
+        sqlite: None,
+    },
     // Evacuation jobs (versions 100+): see `crate::evacuation::schema`.
     crate::evacuation::schema::JOBS,
 ];

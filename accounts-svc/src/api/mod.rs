@@ -18,6 +18,7 @@ use crate::store::Store;
 
 mod auth;
 mod connections;
+mod device_count;
 mod login;
 mod registration;
 mod seed;
@@ -220,5 +221,12 @@ impl Accounts for AccountsService {
         request: Request<SeedUsersRequest>,
     ) -> std::result::Result<Response<SeedUsersResponse>, Status> {
         reply(seed::seed_users(self, request.into_inner()).await)
+    }
+
+    async fn count_devices(
+        &self,
+        request: Request<CountDevicesRequest>,
+    ) -> std::result::Result<Response<CountDevicesResponse>, Status> {
+        reply(device_count::count_devices(self, request.into_inner()).await)
     }
 }

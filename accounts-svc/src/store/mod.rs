@@ -9,6 +9,7 @@
 use bailiff_database::Database;
 
 mod connections;
+mod device_count;
 mod nonces;
 mod secrets;
 mod seed;

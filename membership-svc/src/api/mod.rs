@@ -10,6 +10,7 @@ pub(crate) use crate::error::{Error, Result};
 use crate::notifier::SyncNotifier;
 use crate::store::{EventRow, Store};
 
+mod admin_rooms;
 mod create;
 mod membership;
 mod notices;
@@ -231,5 +232,61 @@ impl Rooms for RoomsService {
         request: Request<pb::SyncRequest>,
     ) -> std::result::Result<Response<pb::SyncResponse>, Status> {
         reply(self.sync(request.into_inner()).await)
+    }
+
+    async fn list_rooms(
+        &self,
+        request: Request<pb::ListRoomsRequest>,
+    ) -> std::result::Result<Response<pb::ListRoomsResponse>, Status> {
+        reply(self.list_rooms(request.into_inner()).await)
+    }
+
+    async fn get_room_stats(
+        &self,
+        request: Request<pb::GetRoomStatsRequest>,
+    ) -> std::result::Result<Response<pb::RoomStats>, Status> {
+        reply(self.get_room_stats(request.into_inner()).await)
+    }
+
+    async fn get_room_joined_users(
+        &self,
+        request: Request<pb::GetRoomJoinedUsersRequest>,
+    ) -> std::result::Result<Response<pb::GetRoomJoinedUsersResponse>, Status> {
+        reply(self.get_room_joined_users(request.into_inner()).await)
+    }
+
+    async fn get_room_current_state(
+        &self,
+        request: Request<pb::GetRoomCurrentStateRequest>,
+    ) -> std::result::Result<Response<pb::GetStateResponse>, Status> {
+        reply(self.get_room_current_state(request.into_inner()).await)
+    }
+
+    async fn get_user_memberships(
+        &self,
+        request: Request<pb::GetUserMembershipsRequest>,
+    ) -> std::result::Result<Response<pb::GetUserMembershipsResponse>, Status> {
+        reply(self.get_user_memberships(request.into_inner()).await)
+    }
+
+    async fn get_user_room_account_data(
+        &self,
+        request: Request<pb::GetUserRoomAccountDataRequest>,
+    ) -> std::result::Result<Response<pb::GetUserRoomAccountDataResponse>, Status> {
+        reply(self.get_user_room_account_data(request.into_inner()).await)
+    }
+
+    async fn get_user_membership_counts(
+        &self,
+        request: Request<pb::GetUserMembershipCountsRequest>,
+    ) -> std::result::Result<Response<pb::GetUserMembershipCountsResponse>, Status> {
+        reply(self.get_user_membership_counts(request.into_inner()).await)
+    }
+
+    async fn set_room_visibility(
+        &self,
+        request: Request<pb::SetRoomVisibilityRequest>,
+    ) -> std::result::Result<Response<pb::SetRoomVisibilityResponse>, Status> {
+        reply(self.set_room_visibility(request.into_inner()).await)
     }
 }

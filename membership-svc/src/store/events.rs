@@ -164,6 +164,16 @@ pub async fn append_to_rooms(
     insert_event_rows(conn, &all.stored).await?;
     upsert_current_state(conn, &all.stored, &all.state_rows).await?;
     upsert_members(conn, &all.stored, &all.member_rows).await?;
+    // Same transaction, so the admin rooms list never disagrees with the members.
+    super::room_stats::apply(
+        conn,
+        &all.stored,
+        &all.state_rows,
+        &all.member_rows,
+        &all.members_before,
+        &all.created_state,
+    )
+    .await?;
     let mut rows = all.stored.into_iter();
     Ok(lengths
         .into_iter()
@@ -179,6 +189,12 @@ struct LaidOut {
     state_rows: Vec<usize>,
     /// The member events among `state_rows`, with the membership each replaces.
     member_rows: Vec<(usize, Option<Membership>)>,
+    /// Indexes into `stored` of the events that gave a (room, type, state_key) its
+    /// first state (for `room_stats`).
+    created_state: Vec<usize>,
+    /// For each of `member_rows`, the membership before the whole batch (`member_rows`
+    /// holds the one before its own event), for `room_stats`.
+    members_before: Vec<Option<Membership>>,
 }
 
 impl LaidOut {
@@ -191,6 +207,9 @@ impl LaidOut {
                 .into_iter()
                 .map(|(i, prev)| (i + offset, prev)),
         );
+        self.created_state
+            .extend(room.created_state.into_iter().map(|i| i + offset));
+        self.members_before.extend(room.members_before);
         self.stored.extend(room.stored);
     }
 }
@@ -207,6 +226,8 @@ fn lay_out(
     // (type, state_key) -> index in `stored` of the last event for it, for the upserts.
     let mut last_state: HashMap<(String, String), usize> = HashMap::new();
     let mut prev_membership: HashMap<usize, Option<Membership>> = HashMap::new();
+    let mut created_state = Vec::new();
+    let mut before_batch: HashMap<(String, String), Option<Membership>> = HashMap::new();
     for (event, pos) in events.iter().zip(positions) {
         let event_id = ids::event_id(
             room_id,
@@ -232,7 +253,15 @@ fn lay_out(
                     .to_string(),
                 );
             }
+            if !prior.contains_key(&key) {
+                created_state.push(stored.len());
+            }
             if event.event_type == "m.room.member" {
+                before_batch.entry(key.clone()).or_insert_with(|| {
+                    prior
+                        .get(&key)
+                        .and_then(|p| membership_of_content(&p.content))
+                });
                 prev_membership.insert(
                     stored.len(),
                     prior
@@ -276,10 +305,23 @@ fn lay_out(
         .filter(|i| stored[**i].event_type == "m.room.member")
         .map(|i| (*i, prev_membership.remove(i).flatten()))
         .collect();
+    let members_before = member_rows
+        .iter()
+        .map(|(i, _)| {
+            let row = &stored[*i];
+            let key = (
+                row.event_type.clone(),
+                row.state_key.clone().unwrap_or_default(),
+            );
+            before_batch.get(&key).copied().flatten()
+        })
+        .collect();
     LaidOut {
         stored,
         state_rows,
         member_rows,
+        created_state,
+        members_before,
     }
 }
 

@@ -9,7 +9,8 @@
 //! client sees.
 //!
 //! Files: `events` appends events, `reads` reads events and state, `members`
-//! memberships, `rooms` rooms, `account_data` tags and the like, `txns` transaction IDs.
+//! memberships, `rooms` rooms, `room_stats` the admin rooms list's rows (`room_list` reads
+//! them), `user_rooms` a user's rooms for the admin API, `account_data` tags and the like, `txns` transaction IDs.
 //!
 //! # Stream ordering
 //!
@@ -40,8 +41,11 @@ mod account_data;
 mod events;
 mod members;
 mod reads;
+mod room_list;
+pub mod room_stats;
 mod rooms;
 mod txns;
+mod user_rooms;
 
 pub use account_data::{
     AccountDataRow, account_data_changes, room_account_data, room_account_data_for_room,
@@ -60,9 +64,11 @@ pub use reads::{
     current_state, current_state_contents, current_state_event, event_by_id, events_between,
     joined_rooms_with_events_between, state_at,
 };
+pub use room_list::{RoomFilter, RoomOrder, RoomStatsRow, list_rooms, room_stats, set_public};
 pub use rooms::{RoomRow, existing_rooms, find_server_notice_room, get_room, insert_room};
 pub(crate) use txns::insert_txn;
 pub use txns::txn_event;
+pub use user_rooms::{all_room_account_data, cumulative_joined_room_count, sent_invite_count};
 
 /// A transaction on the membership tables.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -152,5 +158,7 @@ pub async fn current_pos(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
 
 pub(crate) use bailiff_database::sql::{placeholders, row_placeholders};
 
+#[cfg(test)]
+mod room_stats_tests;
 #[cfg(test)]
 mod tests;
