@@ -311,7 +311,6 @@ pub(super) fn operations(s: &mut Schemas) -> Vec<Op> {
             SYNAPSE,
             "This server's version",
         )
-        .access(Admin)
         .answer::<routes::server_version::ServerVersion>(s, 200, "The version"),
         Op::new(
             Post,
@@ -411,4 +410,3 @@ struct EventContent(serde_json::Map<String, serde_json::Value>);
 #[schema(value_type = Object)]
 #[allow(dead_code)]
 struct Document(serde_json::Map<String, serde_json::Value>);
-
