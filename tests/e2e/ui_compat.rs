@@ -1,11 +1,13 @@
 //! End-to-end tests of what the admin web UIs need beyond the admin API
 //! (docs/http-api.md §7 "Stubs" and §8): discovery, CORS with credentials, the login
 //! shapes both UIs send, the stubs, and the `404 M_UNRECOGNIZED` for everything else.
+//! The UIs themselves are driven in [`browser`].
 
 use serde_json::{Value, json};
 
 use crate::harness::*;
 
+mod browser;
 
 /// Starts the embedded system with an admin and an ordinary user.
 async fn app_with_users() -> (TestApp, TestUser, TestUser) {
