@@ -9,13 +9,19 @@
 //!   below (`GET, HEAD, …`, `X-Requested-With, …`) cannot be written with it;
 //! - its `OPTIONS` answer has an empty body, where ours is the JSON object `{}`;
 //! - it adds a `Vary` header that our answers have never had.
+//!
+//! Origins configured in `cors.allow_credentials_origins` get their origin echoed with
+//! credentials allowed instead ([`allow_credentials`], docs/http-api.md §8).
+
+use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{
-    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN, VARY,
 };
 use http::{HeaderValue, Method, StatusCode};
 use tower::ServiceBuilder;
@@ -62,4 +68,53 @@ pub async fn answer_options(request: Request, next: Next) -> Response {
     } else {
         next.run(request).await
     }
+}
+
+/// The origins of `cors.allow_credentials_origins` (docs/configuration.md), as header
+/// values ready to echo. Origins that are not valid header values could never match a
+/// request's `Origin`, so they are dropped.
+#[derive(Debug, Clone, Default)]
+pub struct CredentialOrigins(Arc<[HeaderValue]>);
+
+impl CredentialOrigins {
+    pub fn new(origins: &[String]) -> Self {
+        Self(
+            origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok())
+                .collect(),
+        )
+    }
+}
+
+/// `axum::middleware::from_fn_with_state` body, layered outside [`headers`]: when the
+/// request's `Origin` is listed, answers (preflights included) echo it with
+/// `Access-Control-Allow-Credentials: true`, because browsers refuse `*` on requests
+/// sent with credentials (Ketesa's `corsCredentials: "include"`,
+/// `shared/SYNAPSE-ADMIN.md` §2.2). While any origin is listed, every answer varies by
+/// `Origin`, so caches must not reuse one origin's answer for another.
+pub async fn allow_credentials(
+    State(origins): State<CredentialOrigins>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if origins.0.is_empty() {
+        return next.run(request).await;
+    }
+    let listed = request
+        .headers()
+        .get(ORIGIN)
+        .filter(|origin| origins.0.contains(origin))
+        .cloned();
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if let Some(origin) = listed {
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(
+            ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+    }
+    headers.append(VARY, HeaderValue::from_static("Origin"));
+    response
 }

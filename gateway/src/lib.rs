@@ -56,12 +56,18 @@ pub struct Deps {
 /// The complete HTTP application: routes, Matrix fallbacks for unknown paths and
 /// methods, and CORS on every response.
 pub fn app(state: AppState) -> Router {
+    let credential_origins =
+        cors::CredentialOrigins::new(&state.config.cors.allow_credentials_origins);
     routes::router()
         .route_layer(axum::middleware::from_fn(telemetry::note_route))
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .fallback(error::not_found_fallback)
         .layer(axum::middleware::from_fn(cors::answer_options))
         .layer(cors::headers())
+        .layer(axum::middleware::from_fn_with_state(
+            credential_origins,
+            cors::allow_credentials,
+        ))
         .layer(axum::middleware::from_fn(extract::body::buffer_body))
         .layer(axum::middleware::from_fn(telemetry::trace_requests))
         .with_state(state)
@@ -91,6 +97,13 @@ pub async fn serve(
         background.clone(),
     ));
 
+    // `/.well-known/matrix/client` announces the bound address when no public URL is set.
+    let mut router = app(state);
+    if let Ok(addr) = listener.local_addr() {
+        router = router.layer(axum::Extension(
+            routes::ui_compat::well_known::ListenerAddr(addr),
+        ));
+    }
     let clock = drain::AcceptClock::default();
     let on_accept = clock.clone();
     // Lingering closes keep a response from being reset away when the client sent more
@@ -98,7 +111,7 @@ pub async fn serve(
     let listener = LingeringListener::new(listener).tap_io(move |_| on_accept.accepted());
     let result = axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(clock.quiet_after(shutdown))
     .await;

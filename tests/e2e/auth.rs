@@ -101,7 +101,11 @@ e2e!(
     |app: TestApp| async move {
         let user = app.register_user("plainuser", false).await;
         for (method, path, body) in [
-            ("GET", "/_synapse/admin/v1/server_version".to_owned(), None),
+            (
+                "GET",
+                "/_synapse/admin/v1/federation/destinations".to_owned(),
+                None,
+            ),
             (
                 "POST",
                 format!("/_synapse/admin/v1/reset_password/{}", user.user_id),
@@ -251,7 +255,7 @@ async fn admin_changes_reach_every_replica_within_one_second() {
         let token = user.access_token.clone();
         async move {
             client
-                .get(format!("{base}/_synapse/admin/v1/server_version"))
+                .get(format!("{base}/_synapse/admin/v1/federation/destinations"))
                 .bearer_auth(token)
                 .send()
                 .await

@@ -103,7 +103,7 @@ e2e!(registers_users, |app: TestApp| async move {
     assert_eq!(whoami["user_id"], app.user_id("newbie"));
     // Not an admin.
     let reply = app
-        .get("/_synapse/admin/v1/server_version", Some(token))
+        .get("/_synapse/admin/v1/federation/destinations", Some(token))
         .await;
     assert_error(&reply, 403, "M_FORBIDDEN", None);
     // The password is not policy-checked and works for login.
@@ -122,7 +122,7 @@ e2e!(registers_users, |app: TestApp| async move {
     assert_eq!(body["user_id"], app.user_id("bigboss"));
     let token = body["access_token"].as_str().unwrap_or_default();
     assert_ok(
-        app.get("/_synapse/admin/v1/server_version", Some(token))
+        app.get("/_synapse/admin/v1/federation/destinations", Some(token))
             .await,
     );
 
@@ -431,7 +431,7 @@ e2e!(
         let (_, login) = app.login("cliadmin", "cli-password").await;
         let token = login["access_token"].as_str().unwrap_or_default();
         assert_ok(
-            app.get("/_synapse/admin/v1/server_version", Some(token))
+            app.get("/_synapse/admin/v1/federation/destinations", Some(token))
                 .await,
         );
     }

@@ -1,4 +1,5 @@
-//! docs/http-api.md §4: server version.
+//! docs/http-api.md §4: server version, answered with or without a token (it was
+//! admin-only until the admin web UIs needed it before login; issue 11).
 
 use serde_json::json;
 
@@ -6,25 +7,17 @@ use crate::harness::*;
 
 const PATH: &str = "/_synapse/admin/v1/server_version";
 
-e2e!(server_version_for_admins_only, |app: TestApp| async move {
+e2e!(server_version_needs_no_token, |app: TestApp| async move {
+    let expected = json!({"server_version": format!("bailiff/{}", env!("CARGO_PKG_VERSION"))});
     let admin = app.register_user("versionadmin", true).await;
-    let body = assert_ok(app.get(PATH, Some(&admin.access_token)).await);
-    assert_eq!(
-        body,
-        json!({"server_version": format!("bailiff/{}", env!("CARGO_PKG_VERSION"))})
-    );
     let user = app.register_user("versionuser", false).await;
-    let reply = app.get(PATH, Some(&user.access_token)).await;
-    assert_error(
-        &reply,
-        403,
-        "M_FORBIDDEN",
-        Some("You are not a server admin"),
-    );
-    assert_error(
-        &app.get(PATH, None).await,
-        401,
-        "M_MISSING_TOKEN",
-        Some("Missing access token"),
-    );
+    for token in [
+        None,
+        Some(admin.access_token.as_str()),
+        Some(user.access_token.as_str()),
+        // A token is not looked at, so a bad one does not matter either.
+        Some("not-a-token"),
+    ] {
+        assert_eq!(assert_ok(app.get(PATH, token).await), expected, "{token:?}");
+    }
 });

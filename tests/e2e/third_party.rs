@@ -47,7 +47,7 @@ e2e!(
         // Not an admin (--no-admin).
         let token = body["access_token"].as_str().unwrap_or_default();
         let reply = app
-            .get("/_synapse/admin/v1/server_version", Some(token))
+            .get("/_synapse/admin/v1/federation/destinations", Some(token))
             .await;
         assert_error(&reply, 403, "M_FORBIDDEN", None);
     }

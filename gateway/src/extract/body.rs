@@ -31,6 +31,19 @@ impl JsonBody {
         let object = parse_object(&bytes)?;
         Ok(typed::body(object)?)
     }
+
+    /// As [`JsonBody::parse`], for endpoints with a required field: there an empty body
+    /// is not `{}` but `400 M_NOT_JSON` (docs/http-api.md §1, "Request bodies").
+    pub fn parse_required<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        match &self.0 {
+            Ok(bytes) if bytes.is_empty() => Err(not_json().into()),
+            _ => self.parse(),
+        }
+    }
+}
+
+fn not_json() -> MatrixError {
+    MatrixError::bad_request(errcode::NOT_JSON, "Content not JSON.")
 }
 
 fn too_large() -> MatrixError {
@@ -45,10 +58,7 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, MatrixError> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(MatrixError::bad_json("Content must be a JSON object.")),
-        Err(_) => Err(MatrixError::bad_request(
-            errcode::NOT_JSON,
-            "Content not JSON.",
-        )),
+        Err(_) => Err(not_json()),
     }
 }
 

@@ -311,7 +311,6 @@ pub(super) fn operations(s: &mut Schemas) -> Vec<Op> {
             SYNAPSE,
             "This server's version",
         )
-        .access(Admin)
         .answer::<routes::server_version::ServerVersion>(s, 200, "The version"),
         Op::new(
             Post,

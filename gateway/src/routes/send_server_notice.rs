@@ -102,7 +102,8 @@ async fn send(state: &AppState, request: SendNoticeRequest) -> ApiResult<Json<Ev
 
 /// The checks of `docs/http-api.md`, in order; the request for notices-svc when all pass.
 async fn validate(state: &AppState, body: JsonBody) -> ApiResult<SendNoticeRequest> {
-    let body: NoticeBody = body.parse()?;
+    // `user_id` and `content` are required, so an empty body is not `{}` (issue 11).
+    let body: NoticeBody = body.parse_required()?;
     if !body.user_id.is_present() {
         return Err(MatrixError::missing_param("Missing parameter: user_id").into());
     }

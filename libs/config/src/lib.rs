@@ -42,6 +42,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "registration_shared_secret",
     "registration_shared_secret_file",
     "trusted_proxies",
+    "public_base_url",
 ];
 
 /// The whole configuration.
@@ -68,6 +69,19 @@ pub struct Config {
     pub auth: AuthConfig,
     pub telemetry: TelemetryConfig,
     pub shutdown: ShutdownConfig,
+    /// The URL clients reach the gateway at, announced by `/.well-known/matrix/client`;
+    /// absent means the HTTP listener's own URL.
+    pub public_base_url: Option<String>,
+    pub cors: CorsConfig,
+}
+
+/// CORS beyond the fixed `*` answer (`docs/http-api.md` §8).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsConfig {
+    /// Origins (`scheme://host[:port]`) that may send credentials: their `Origin` is
+    /// echoed with `Access-Control-Allow-Credentials: true` instead of `*`.
+    pub allow_credentials_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -260,6 +274,8 @@ impl Default for Config {
             auth: AuthConfig::default(),
             telemetry: TelemetryConfig::default(),
             shutdown: ShutdownConfig::default(),
+            public_base_url: None,
+            cors: CorsConfig::default(),
         }
     }
 }
