@@ -411,4 +411,3 @@ struct EventContent(serde_json::Map<String, serde_json::Value>);
 #[schema(value_type = Object)]
 #[allow(dead_code)]
 struct Document(serde_json::Map<String, serde_json::Value>);
-

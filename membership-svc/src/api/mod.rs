@@ -10,7 +10,7 @@ pub(crate) use crate::error::{Error, Result};
 use crate::notifier::SyncNotifier;
 use crate::store::{EventRow, Store};
 
-mod create;
+pub(crate) mod create;
 mod membership;
 mod notices;
 mod parse;

@@ -9,7 +9,8 @@
 //! client sees.
 //!
 //! Files: `events` appends events, `reads` reads events and state, `members`
-//! memberships, `rooms` rooms, `account_data` tags and the like, `txns` transaction IDs.
+//! memberships, `rooms` rooms, `account_data` tags and the like, `txns` transaction IDs,
+//! `blocked` blocked rooms, `purge` the per-room tables and their removal.
 //!
 //! # Stream ordering
 //!
@@ -37,8 +38,10 @@ macro_rules! event_columns {
 }
 
 mod account_data;
+mod blocked;
 mod events;
 mod members;
+pub mod purge;
 mod reads;
 mod rooms;
 mod txns;
@@ -47,6 +50,7 @@ pub use account_data::{
     AccountDataRow, account_data_changes, room_account_data, room_account_data_for_room,
     set_room_account_data,
 };
+pub use blocked::{block_room, room_blocked_by, unblock_room};
 pub use events::{
     Dir, EventRow, NewEvent, Prior, PriorState, append_events, append_events_over, append_to_rooms,
     load_prior_state,
