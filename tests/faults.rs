@@ -15,6 +15,9 @@
 #[path = "support/roles.rs"]
 mod roles;
 
+#[path = "support/purge_fault.rs"]
+mod purge_fault;
+
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};

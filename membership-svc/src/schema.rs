@@ -124,6 +124,26 @@ CREATE INDEX membership_events_member_target ON membership_events (state_key, or
 ",
         sqlite: None,
     },
+    Migration {
+        version: 3,
+        name: "blocked_rooms_and_purge_indexes",
+        // `membership_blocked_rooms`: rooms local users may not join or be invited to
+        // (Synapse's `blocked_rooms`); a row outlives the room's purge on purpose, so a
+        // deleted room stays blocked. The two indexes let a purge find a room's account
+        // data and transaction IDs without scanning those tables
+        // (`crate::store::purge`).
+        sql: "
+CREATE TABLE membership_blocked_rooms (
+    room_id TEXT NOT NULL PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    blocked_ts BIGINT NOT NULL
+);
+CREATE INDEX membership_account_data_room ON membership_account_data (room_id);
+CREATE INDEX membership_txns_room ON membership_txns (room_id);
+",
+        sqlite: None,
+    },
     // Evacuation jobs (versions 100+): see `crate::evacuation::schema`.
     crate::evacuation::schema::JOBS,
+    crate::evacuation::schema::ROOM_DELETIONS,
 ];

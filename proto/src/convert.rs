@@ -61,6 +61,7 @@ enum_conversions!(Membership, Membership, "membership", membership {
 enum_conversions!(JobKind, JobKind, "job kind", job_kind {
     Room => Room,
     User => User,
+    RoomDeletion => RoomDeletion,
 });
 
 enum_conversions!(JobStatus, JobStatus, "job status", job_status {

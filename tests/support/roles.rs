@@ -120,6 +120,12 @@ impl RoleProcess {
         self.wait_exit(limit).await
     }
 
+    /// The child's process ID (job-queue consumer names carry it).
+    #[allow(dead_code)] // Not every test binary including this file asks.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL, and reaps it.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -102,6 +102,9 @@ spelled_enum! {
         Room => "room",
         /// A user leaves every joined room and rejects every invite.
         User => "user",
+        /// A room is shut down (its local members leave, optionally into a notification
+        /// room), optionally blocked, and optionally purged.
+        RoomDeletion => "room_deletion",
     }
 }
 

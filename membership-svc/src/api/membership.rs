@@ -24,6 +24,7 @@ impl RoomsService {
         if store::get_room(&mut tx, room_id).await?.is_none() {
             return Err(room_not_found());
         }
+        refuse_if_blocked(&mut tx, room_id).await?;
         let current = store::membership_of(&mut tx, room_id, user_id).await?;
         match current.as_ref().map(|m| m.membership) {
             // A profile change (`update_profile`) falls through to a new join event.
@@ -124,6 +125,7 @@ impl RoomsService {
         if store::get_room(&mut tx, room_id).await?.is_none() {
             return Err(room_not_found());
         }
+        refuse_if_blocked(&mut tx, room_id).await?;
         require_joined(&mut tx, room_id, sender).await?;
         let levels = power_levels(&mut tx, room_id).await?;
         if levels.user_level(sender) < levels.invite_level() {
@@ -164,6 +166,18 @@ impl RoomsService {
             event_id: first_id(stored),
         })
     }
+}
+
+/// `403 M_FORBIDDEN` when the room is blocked (`PUT /_synapse/admin/v1/rooms/{id}/block`
+/// or a deletion with `block`): Synapse refuses every membership change but leave and ban
+/// there (`synapse/handlers/room_member.py`), with this text.
+async fn refuse_if_blocked(tx: &mut sqlx::AnyConnection, room_id: &str) -> Result<()> {
+    if store::room_blocked_by(tx, room_id).await?.is_some() {
+        return Err(Error::forbidden(
+            "This room has been blocked on this server",
+        ));
+    }
+    Ok(())
 }
 
 /// Whether a join request carries a display name or avatar other than the current

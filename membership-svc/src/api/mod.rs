@@ -11,7 +11,7 @@ use crate::notifier::SyncNotifier;
 use crate::store::{EventRow, Store};
 
 mod admin_rooms;
-mod create;
+pub(crate) mod create;
 mod membership;
 mod notices;
 mod parse;

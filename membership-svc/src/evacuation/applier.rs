@@ -40,12 +40,18 @@ impl Evacuator {
                 return Ok(Applied::Undecodable { size });
             }
         };
+        if let Target::RoomDeletion(room_id) = &job.target {
+            // Its own transactions (a purge takes many): see `super::deletion`.
+            drop(tx);
+            return self.apply_deletion_chunk(&job, room_id, chunk).await;
+        }
         let Some(items) = jobs::claim_chunk(&mut tx, job_id, chunk, now).await? else {
             return Ok(Applied::AlreadySettled);
         };
         let (events, last_pos) = match &job.target {
             Target::Room(room_id) => leaves::room_members(&mut tx, room_id, &items, now).await?,
             Target::User(user_id) => leaves::user_rooms(&mut tx, user_id, &items, now).await?,
+            Target::RoomDeletion(_) => (0, None),
         };
         let count = i64::try_from(items.len()).unwrap_or(i64::MAX);
         let job = match jobs::advance(&mut tx, job_id, count, 0, now).await? {
@@ -73,6 +79,8 @@ impl Evacuator {
         if let Some(row) = row {
             self.settled_row(&row).await;
         }
+        // A failed leave chunk of a deletion may be the last one its purge waits for.
+        self.queue_purge_if_ready(job_id).await;
         Ok(true)
     }
 
@@ -91,7 +99,7 @@ impl Evacuator {
     }
 
     /// After a chunk settled: announce the job's end, if this was it.
-    async fn settled(&self, job_id: &str, status: JobStatus, done: i64, failed: i64) {
+    pub(super) async fn settled(&self, job_id: &str, status: JobStatus, done: i64, failed: i64) {
         if status.is_final() {
             tracing::info!(job_id, %status, done, failed, "evacuation finished");
             if let Err(error) = self.inner.bus.publish(JOBS_TOPIC, job_id).await {

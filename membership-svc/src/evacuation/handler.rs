@@ -30,7 +30,7 @@ impl ChunkHandler for Evacuator {
         match applied {
             Applied::Done { .. } => chunk_metric(ChunkState::Done.as_str()),
             Applied::Undecodable { .. } => chunk_metric(ChunkState::Failed.as_str()),
-            Applied::AlreadySettled => {}
+            Applied::AlreadySettled | Applied::Deferred => {}
         }
         Ok(())
     }

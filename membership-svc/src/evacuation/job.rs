@@ -14,6 +14,9 @@ pub enum Target {
     Room(OwnedRoomId),
     /// The user leaves every joined room and rejects every invite.
     User(OwnedUserId),
+    /// The room is deleted: members leave, then (optionally) it is purged
+    /// (`super::deletion`).
+    RoomDeletion(OwnedRoomId),
 }
 
 impl Target {
@@ -22,13 +25,14 @@ impl Target {
         match self {
             Self::Room(_) => JobKind::Room,
             Self::User(_) => JobKind::User,
+            Self::RoomDeletion(_) => JobKind::RoomDeletion,
         }
     }
 
     /// The ID, as stored in the `target` column.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Room(room_id) => room_id.as_str(),
+            Self::Room(room_id) | Self::RoomDeletion(room_id) => room_id.as_str(),
             Self::User(user_id) => user_id.as_str(),
         }
     }
@@ -43,6 +47,9 @@ impl Target {
             }
             JobKind::User => {
                 Self::User(OwnedUserId::try_from(target).map_err(|_| corrupt("user ID"))?)
+            }
+            JobKind::RoomDeletion => {
+                Self::RoomDeletion(OwnedRoomId::try_from(target).map_err(|_| corrupt("room ID"))?)
             }
         })
     }
@@ -131,6 +138,10 @@ pub enum Applied {
     },
     /// The chunk was already settled (a redelivery) or is unknown: nothing changed.
     AlreadySettled,
+    /// A purge chunk that stays pending: it waits for the job's leave chunks (whose last
+    /// one queues it again), or it used up its time slice and queued its continuation
+    /// (`super::deletion`).
+    Deferred,
 }
 
 /// `404 M_NOT_FOUND` for an unknown job.

@@ -33,6 +33,7 @@ use crate::store::Store;
 
 mod api;
 mod applier;
+mod deletion;
 mod evacuator;
 mod gauges;
 mod handler;
@@ -50,6 +51,7 @@ mod waiter;
 mod tests;
 
 pub use api::EvacuationsService;
+pub use deletion::{DeleteOptions, Deletion};
 pub use evacuator::Evacuator;
 pub use job::{Applied, Job, Planned, Target};
 pub use jobs::JobRow;

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::store;
 
 /// Jobs at least this large refresh the planner's statistics first.
-const REFRESH_STATISTICS_FROM: usize = 2_000;
+pub(super) const REFRESH_STATISTICS_FROM: usize = 2_000;
 
 impl Evacuator {
     /// Records a job for `target` and queues its chunks, or returns the queued or running
@@ -56,7 +56,7 @@ impl Evacuator {
     /// A room that grew fast (a join flood, a bulk import) can still look tiny to the
     /// planner, which then scans the whole room for every chunk: measured at 10,000
     /// members, 11.6 s without this against 2.3 s with it. SQLite needs nothing.
-    async fn refresh_statistics(&self) {
+    pub(super) async fn refresh_statistics(&self) {
         if self.inner.store.db().backend != Backend::Postgres {
             return;
         }
@@ -116,6 +116,12 @@ impl Evacuator {
                     store::rooms_with_membership(&mut tx, user_id, Membership::Invite).await?,
                 );
                 rooms
+            }
+            // Deletions carry options and a purge chunk: `Evacuator::plan_deletion`.
+            Target::RoomDeletion(_) => {
+                return Err(Error::invalid_argument(
+                    "room deletions are planned with DeleteRoom",
+                ));
             }
         };
         let now = now_ms();

@@ -45,3 +45,26 @@ CREATE INDEX membership_evac_chunks_pending ON membership_evac_chunks (state, en
 ",
     sqlite: None,
 };
+
+/// One row per room-deletion job (kind `room_deletion`): its options and what it made.
+/// `leave_chunks` is how many of the job's chunks are leave chunks (numbered from 0);
+/// when `purge` is set, chunk `leave_chunks` is the purge chunk. `room_id` duplicates
+/// the job's target so deletions are listed by room without decoding jobs.
+pub(crate) const ROOM_DELETIONS: Migration = Migration {
+    version: 101,
+    name: "room_deletions",
+    sql: "
+CREATE TABLE membership_room_deletions (
+    job_id TEXT NOT NULL PRIMARY KEY,
+    room_id TEXT NOT NULL,
+    requester TEXT NOT NULL,
+    block BIGINT NOT NULL,
+    purge BIGINT NOT NULL,
+    new_room_id TEXT,
+    leave_chunks BIGINT NOT NULL,
+    purged_rows BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX membership_room_deletions_room ON membership_room_deletions (room_id);
+",
+    sqlite: None,
+};

@@ -25,6 +25,14 @@ pub struct Settings {
     /// How long a chunk handler keeps retrying while the database is unreachable before
     /// it gives the delivery up (must stay well under `queue.claim_idle`).
     pub unavailable_patience: Duration,
+    /// Rows one purge step deletes (one transaction, one table): large enough that a
+    /// 100,000-event room takes a few dozen steps, small enough that a step holds the
+    /// write lock about as long as a leave chunk (`super::deletion`).
+    pub purge_batch: i64,
+    /// How long one delivery of a purge chunk keeps taking steps before it queues its
+    /// continuation and returns; well under `queue.claim_idle`, so a live worker's
+    /// delivery is never reclaimed as a dead one's.
+    pub purge_slice: Duration,
 }
 
 impl Default for Settings {
@@ -37,6 +45,8 @@ impl Default for Settings {
             sweep_every: Duration::from_secs(10),
             poll_every: Duration::from_secs(1),
             unavailable_patience: Duration::from_secs(2),
+            purge_batch: 5_000,
+            purge_slice: Duration::from_secs(1),
         }
     }
 }

@@ -10,7 +10,9 @@
 //!
 //! Files: `events` appends events, `reads` reads events and state, `members`
 //! memberships, `rooms` rooms, `room_stats` the admin rooms list's rows (`room_list` reads
-//! them), `user_rooms` a user's rooms for the admin API, `account_data` tags and the like, `txns` transaction IDs.
+//! them), `user_rooms` a user's rooms for the admin API, `account_data` tags and the like,
+//! `txns` transaction IDs, `blocked` blocked rooms, `purge` the per-room tables and their
+//! removal.
 //!
 //! # Stream ordering
 //!
@@ -38,8 +40,10 @@ macro_rules! event_columns {
 }
 
 mod account_data;
+mod blocked;
 mod events;
 mod members;
+pub mod purge;
 mod reads;
 mod room_list;
 pub mod room_stats;
@@ -51,6 +55,7 @@ pub use account_data::{
     AccountDataRow, account_data_changes, room_account_data, room_account_data_for_room,
     set_room_account_data,
 };
+pub use blocked::{block_room, room_blocked_by, unblock_room};
 pub use events::{
     Dir, EventRow, NewEvent, Prior, PriorState, append_events, append_events_over, append_to_rooms,
     load_prior_state,

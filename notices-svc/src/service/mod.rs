@@ -117,8 +117,34 @@ impl NoticesService {
         Ok(self.inner.store.room_of(user_id).await?.map(|r| r.room_id))
     }
 
-    /// Room, then (batched with concurrent notices) re-invite and event.
+    /// Room, then (batched with concurrent notices) re-invite and event. A room that
+    /// membership-svc no longer knows (deleted and purged by an admin) is forgotten and
+    /// the notice goes to a new room: membership-svc owns rooms, so its 404 is the signal
+    /// (no cross-service call from the deletion job; each replica learns on its next
+    /// send).
     async fn deliver(&self, notice: &Notice) -> Result<TxnResponse> {
+        match self.deliver_once(notice).await {
+            Err(Error::Membership(error)) if is_room_gone(&error) => {
+                if let Some(room_id) = self.inner.cache.get(&notice.user_id) {
+                    self.inner.cache.invalidate(&notice.user_id);
+                    self.inner
+                        .store
+                        .forget_room(&notice.user_id, &room_id)
+                        .await?;
+                } else if let Some(room) = self.inner.store.room_of(&notice.user_id).await? {
+                    self.inner
+                        .store
+                        .forget_room(&notice.user_id, &room.room_id)
+                        .await?;
+                }
+                tracing::info!(user = %notice.user_id, "notice room is gone; using a new one");
+                self.deliver_once(notice).await
+            }
+            other => other,
+        }
+    }
+
+    async fn deliver_once(&self, notice: &Notice) -> Result<TxnResponse> {
         let room_id = self.room_for(&notice.user_id).await?;
         let item = mpb::NoticeItem {
             room_id: room_id.to_string(),
@@ -137,4 +163,9 @@ impl NoticesService {
             room_id,
         })
     }
+}
+
+/// membership-svc's answer for a room it does not know (`Room not found`).
+fn is_room_gone(error: &matrix_status::MatrixError) -> bool {
+    error.status == 404 && error.errcode == matrix_status::errcode::NOT_FOUND
 }

@@ -141,6 +141,17 @@ impl NoticeStore {
         Ok(updated == 1)
     }
 
+    /// Forgets the user's notice room when it is still `room_id` (membership-svc no
+    /// longer knows it: it was purged), so the next notice creates a new one.
+    pub async fn forget_room(&self, user_id: &UserId, room_id: &RoomId) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM notices_rooms WHERE user_id = $1 AND room_id = $2")
+            .bind(user_id.as_str())
+            .bind(room_id.as_str())
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Gives up a creation claim (the attempt failed), so the next request retries.
     pub async fn release_room(&self, user_id: &UserId, token: &str) -> Result<(), sqlx::Error> {
         sqlx::query(
