@@ -4,7 +4,7 @@
 use utoipa::openapi::path::HttpMethod;
 
 use super::builder::{Access, Op, Schemas};
-use super::{BAILIFF, CLIENT, DENDRITE, ROOM_ID, SYNAPSE, USER_ID};
+use super::operations::{BAILIFF, CLIENT, DENDRITE, ROOM_ID, SYNAPSE, USER_ID};
 use crate::routes::job_status::{EvacuationDone, EvacuationStarted, JobRecord};
 use crate::routes::rooms::{self as room, ClientEvent, ReasonBody};
 use crate::routes::{self, Empty, EvacuateQuery, EventIdResponse};
@@ -411,4 +411,3 @@ struct EventContent(serde_json::Map<String, serde_json::Value>);
 #[schema(value_type = Object)]
 #[allow(dead_code)]
 struct Document(serde_json::Map<String, serde_json::Value>);
-
