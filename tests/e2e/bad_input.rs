@@ -33,7 +33,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/_synapse/admin/v2/users/{id}"),
     ("PUT", "/_synapse/admin/v2/users/{id}"),
     // A valid body would deactivate the admin itself: bad input goes to another user's ID.
-    ("POST", "/_synapse/admin/v1/deactivate/@fuzzvictim:bailiff.test?x={id}"),
+    (
+        "POST",
+        "/_synapse/admin/v1/deactivate/@fuzzvictim:bailiff.test?x={id}",
+    ),
     ("GET", "/_synapse/admin/v1/users/{id}/admin"),
     ("PUT", "/_synapse/admin/v1/users/{id}/admin"),
     ("GET", "/_synapse/admin/v2/users/{id}/devices"),
