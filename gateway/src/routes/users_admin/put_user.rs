@@ -115,7 +115,7 @@ fn items(
 }
 
 /// A flag that must be a JSON boolean when present.
-fn flag(field: Field<bool>, text: &str) -> ApiResult<Option<bool>> {
+fn flag(field: &Field<bool>, text: &str) -> ApiResult<Option<bool>> {
     match field.raw() {
         None => Ok(None),
         Some(Value::Bool(value)) => Ok(Some(*value)),
@@ -150,14 +150,14 @@ pub async fn put(
         Some(Value::String(t)) if USER_TYPES.contains(&t.as_str()) => Some(t.clone()),
         Some(_) => return Err(unknown("Invalid user type")),
     };
-    let admin_flag = flag(body.admin, "Param 'admin' must be a boolean, if given")?;
+    let admin_flag = flag(&body.admin, "Param 'admin' must be a boolean, if given")?;
     let password = match body.password.raw() {
         None | Some(Value::Null) => None,
         Some(Value::String(p)) if p.len() <= MAX_PASSWORD => Some(p.clone()),
         Some(_) => return Err(MatrixError::invalid_param("Invalid password").into()),
     };
     let logout_devices = flag(
-        body.logout_devices,
+        &body.logout_devices,
         "'logout_devices' parameter is not of type boolean",
     )?
     .unwrap_or(true);
@@ -165,7 +165,7 @@ pub async fn put(
         body.deactivated,
         "'deactivated' parameter is not of type boolean",
     )?;
-    let locked = flag(body.locked, "'locked' parameter is not of type boolean")?;
+    let locked = flag(&body.locked, "'locked' parameter is not of type boolean")?;
     if deactivated == Some(true) && locked == Some(true) {
         return Err(unknown("An user can't be deactivated and locked"));
     }
