@@ -162,7 +162,7 @@ pub async fn put(
     )?
     .unwrap_or(true);
     let deactivated = flag(
-        body.deactivated,
+        &body.deactivated,
         "'deactivated' parameter is not of type boolean",
     )?;
     let locked = flag(&body.locked, "'locked' parameter is not of type boolean")?;
