@@ -23,6 +23,27 @@ pub(crate) enum Error {
     /// No user with that ID.
     #[error("user not found")]
     UserNotFound,
+    /// Devices of a user that does not exist (Synapse words it differently).
+    #[error("unknown user")]
+    UnknownUser,
+    /// No such device of the user.
+    #[error("no device found")]
+    DeviceNotFound,
+    /// Login to a deactivated account.
+    #[error("account deactivated")]
+    UserDeactivated,
+    /// An admin demoting themselves.
+    #[error("self-demotion")]
+    DemoteSelf,
+    /// Reactivation without a new password (`docs/http-api.md` §7).
+    #[error("reactivation without a password")]
+    ReactivateWithoutPassword,
+    /// An external ID bound to another user.
+    #[error("external id already in use")]
+    ExternalIdInUse,
+    /// An `order_by` the users list does not know.
+    #[error("unknown order {0:?}")]
+    UnknownOrder(String),
     /// Registration of a user ID that exists.
     #[error("user ID already taken")]
     UserInUse,
@@ -73,6 +94,23 @@ impl From<Error> for MatrixError {
             Error::UnknownToken => MatrixError::unknown_token(),
             Error::LoginRefused => MatrixError::forbidden("Invalid username or password"),
             Error::UserNotFound => MatrixError::not_found("User not found"),
+            Error::UnknownUser => MatrixError::not_found("Unknown user"),
+            Error::DeviceNotFound => MatrixError::not_found("No device found"),
+            Error::UserDeactivated => MatrixError::new(
+                403,
+                errcode::USER_DEACTIVATED,
+                "This account has been deactivated",
+            ),
+            Error::DemoteSelf => {
+                MatrixError::bad_request(errcode::UNKNOWN, "You may not demote yourself.")
+            }
+            Error::ReactivateWithoutPassword => {
+                MatrixError::missing_param("Must provide a password to re-activate an account.")
+            }
+            Error::ExternalIdInUse => {
+                MatrixError::new(409, errcode::UNKNOWN, "External id is already in use.")
+            }
+            Error::UnknownOrder(_) => MatrixError::invalid_param("Unknown order_by"),
             Error::UserInUse => {
                 MatrixError::bad_request(errcode::USER_IN_USE, "User ID already taken.")
             }

@@ -63,4 +63,41 @@ CREATE TABLE accounts_secrets (
 ",
         sqlite: None,
     },
+    // Users administration (Synapse admin API, `gateway/src/routes/users_admin`).
+    // `last_seen_ts` is kept on the user row (raised whenever a gateway flushes
+    // connections) so lists can sort by it without a join. The two listing indexes lead
+    // with the default filters of the users list (`locked = 0`, `deactivated = 0`) and
+    // end with the sort keys, so a page at any offset walks one index.
+    Migration {
+        version: 3,
+        name: "users_admin",
+        sql: "
+ALTER TABLE accounts_users ADD COLUMN avatar_url TEXT;
+ALTER TABLE accounts_users ADD COLUMN locked BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts_users ADD COLUMN erased BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts_users ADD COLUMN shadow_banned BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts_users ADD COLUMN is_guest BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts_users ADD COLUMN last_seen_ts BIGINT;
+CREATE INDEX accounts_users_list_by_name ON accounts_users (locked, deactivated, user_id);
+CREATE INDEX accounts_users_list_by_creation
+    ON accounts_users (locked, deactivated, created_ts, user_id);
+CREATE INDEX accounts_users_by_creation ON accounts_users (created_ts, user_id);
+CREATE TABLE accounts_threepids (
+    user_id TEXT NOT NULL,
+    medium TEXT NOT NULL,
+    address TEXT NOT NULL,
+    added_at BIGINT NOT NULL,
+    validated_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, medium, address)
+);
+CREATE TABLE accounts_external_ids (
+    auth_provider TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (auth_provider, external_id)
+);
+CREATE INDEX accounts_external_ids_by_user ON accounts_external_ids (user_id);
+",
+        sqlite: None,
+    },
 ];

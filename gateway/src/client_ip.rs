@@ -34,6 +34,34 @@ struct Key {
     user_agent: String,
 }
 
+/// Where a request came from (socket peer and headers), captured by an extractor that
+/// never fails, for [`ClientIpRecorder::record_origin`].
+#[derive(Debug, Clone)]
+pub struct RequestOrigin {
+    peer: Option<IpAddr>,
+    headers: HeaderMap,
+}
+
+impl RequestOrigin {
+    fn of(parts: &Parts) -> Self {
+        Self {
+            peer: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip()),
+            headers: parts.headers.clone(),
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestOrigin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(parts))
+    }
+}
+
 /// Buffers sightings; cheap to clone.
 #[derive(Clone)]
 pub struct ClientIpRecorder {
@@ -52,13 +80,16 @@ impl ClientIpRecorder {
 
     /// Records an authenticated request.
     pub fn record_request(&self, parts: &Parts, user_id: &str, device_id: &str) {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
-        let ip = client_ip(peer, &parts.headers, &self.trusted_proxies)
+        self.record_origin(&RequestOrigin::of(parts), user_id, device_id);
+    }
+
+    /// Records a request whose user and device are known only from its answer: a login
+    /// or a registration, so whois lists the new device before it makes any request
+    /// (`docs/http-api.md`, whois).
+    pub fn record_origin(&self, origin: &RequestOrigin, user_id: &str, device_id: &str) {
+        let ip = client_ip(origin.peer, &origin.headers, &self.trusted_proxies)
             .map_or_else(String::new, |ip| ip.to_string());
-        let user_agent = parts
+        let user_agent = origin
             .headers
             .get(http::header::USER_AGENT)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())

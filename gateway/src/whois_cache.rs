@@ -14,10 +14,19 @@ use bytes::Bytes;
 
 use crate::generation::Generation;
 
-/// Rendered `200` bodies by target user ID; cheap to clone.
+/// The two answer shapes (`gateway/src/routes/whois.rs`): one entry per device on the
+/// client-server paths, everything under `""` on the Synapse admin path. They are cached
+/// apart so one path never serves the other's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shape {
+    PerDevice,
+    Synapse,
+}
+
+/// Rendered `200` bodies by shape and target user ID; cheap to clone.
 #[derive(Clone)]
 pub struct WhoisCache {
-    answers: Option<moka::sync::Cache<String, Bytes>>,
+    answers: Option<moka::sync::Cache<(Shape, String), Bytes>>,
     generation: Generation,
 }
 
@@ -39,8 +48,8 @@ impl WhoisCache {
         }
     }
 
-    pub fn get(&self, user_id: &str) -> Option<Bytes> {
-        self.answers.as_ref()?.get(user_id)
+    pub fn get(&self, shape: Shape, user_id: &str) -> Option<Bytes> {
+        self.answers.as_ref()?.get(&(shape, user_id.to_owned()))
     }
 
     /// Read before looking the user up; pass to [`WhoisCache::insert_if_current`].
@@ -49,14 +58,15 @@ impl WhoisCache {
     }
 
     /// Caches an answer unless an invalidation happened since `generation` was read.
-    pub fn insert_if_current(&self, user_id: &str, body: Bytes, generation: u64) {
+    pub fn insert_if_current(&self, shape: Shape, user_id: &str, body: Bytes, generation: u64) {
         let Some(answers) = &self.answers else {
             return;
         };
+        let key = (shape, user_id.to_owned());
         self.generation.insert_if_current(
             generation,
-            || answers.insert(user_id.to_owned(), body),
-            || answers.invalidate(user_id),
+            || answers.insert(key.clone(), body),
+            || answers.invalidate(&key),
         );
     }
 
@@ -64,7 +74,9 @@ impl WhoisCache {
     pub fn invalidate_user(&self, user_id: &str) {
         self.generation.bump();
         if let Some(answers) = &self.answers {
-            answers.invalidate(user_id);
+            for shape in [Shape::PerDevice, Shape::Synapse] {
+                answers.invalidate(&(shape, user_id.to_owned()));
+            }
         }
     }
 
@@ -85,23 +97,37 @@ mod tests {
     fn answers_are_reused_until_the_user_changes() {
         let cache = WhoisCache::new(Duration::from_secs(60));
         let generation = cache.generation();
-        cache.insert_if_current("@a:hs", Bytes::from_static(b"a"), generation);
-        cache.insert_if_current("@b:hs", Bytes::from_static(b"b"), generation);
-        assert_eq!(cache.get("@a:hs").as_deref(), Some(&b"a"[..]));
+        let d = Shape::PerDevice;
+        cache.insert_if_current(d, "@a:hs", Bytes::from_static(b"a"), generation);
+        cache.insert_if_current(d, "@b:hs", Bytes::from_static(b"b"), generation);
+        cache.insert_if_current(
+            Shape::Synapse,
+            "@a:hs",
+            Bytes::from_static(b"s"),
+            generation,
+        );
+        assert_eq!(cache.get(d, "@a:hs").as_deref(), Some(&b"a"[..]));
+        // The shapes are kept apart.
+        assert_eq!(
+            cache.get(Shape::Synapse, "@a:hs").as_deref(),
+            Some(&b"s"[..])
+        );
         cache.invalidate_user("@a:hs");
-        assert_eq!(cache.get("@a:hs"), None);
-        assert_eq!(cache.get("@b:hs").as_deref(), Some(&b"b"[..]));
+        assert_eq!(cache.get(d, "@a:hs"), None);
+        assert_eq!(cache.get(Shape::Synapse, "@a:hs"), None);
+        assert_eq!(cache.get(d, "@b:hs").as_deref(), Some(&b"b"[..]));
         // An answer fetched before the invalidation is not cached.
-        cache.insert_if_current("@a:hs", Bytes::from_static(b"old"), generation);
-        assert_eq!(cache.get("@a:hs"), None);
+        cache.insert_if_current(d, "@a:hs", Bytes::from_static(b"old"), generation);
+        assert_eq!(cache.get(d, "@a:hs"), None);
         cache.invalidate_all();
-        assert_eq!(cache.get("@b:hs"), None);
+        assert_eq!(cache.get(d, "@b:hs"), None);
     }
 
     #[test]
     fn a_zero_ttl_caches_nothing() {
         let cache = WhoisCache::new(Duration::ZERO);
-        cache.insert_if_current("@a:hs", Bytes::from_static(b"a"), cache.generation());
-        assert_eq!(cache.get("@a:hs"), None);
+        let shape = Shape::PerDevice;
+        cache.insert_if_current(shape, "@a:hs", Bytes::from_static(b"a"), cache.generation());
+        assert_eq!(cache.get(shape, "@a:hs"), None);
     }
 }

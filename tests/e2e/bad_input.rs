@@ -27,6 +27,26 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/_synapse/admin/v1/reset_password/{id}"),
     ("GET", "/_synapse/admin/v1/server_version"),
     ("POST", "/_dendrite/admin/resetPassword/{id}"),
+    // Users administration (tests/e2e/users_admin.rs has the exact answers).
+    ("GET", "/_synapse/admin/v2/users?from={id}"),
+    ("GET", "/_synapse/admin/v3/users?limit={id}&dir={id}"),
+    ("GET", "/_synapse/admin/v2/users/{id}"),
+    ("PUT", "/_synapse/admin/v2/users/{id}"),
+    // A valid body would deactivate the admin itself: bad input goes to another user's ID.
+    (
+        "POST",
+        "/_synapse/admin/v1/deactivate/@fuzzvictim:bailiff.test?x={id}",
+    ),
+    ("GET", "/_synapse/admin/v1/users/{id}/admin"),
+    ("PUT", "/_synapse/admin/v1/users/{id}/admin"),
+    ("GET", "/_synapse/admin/v2/users/{id}/devices"),
+    ("POST", "/_synapse/admin/v2/users/{id}/devices"),
+    ("GET", "/_synapse/admin/v2/users/{id}/devices/{id}"),
+    ("PUT", "/_synapse/admin/v2/users/{id}/devices/{id}"),
+    ("DELETE", "/_synapse/admin/v2/users/{id}/devices/{id}"),
+    ("POST", "/_synapse/admin/v2/users/{id}/delete_devices"),
+    ("GET", "/_synapse/admin/v1/username_available?username={id}"),
+    ("GET", "/_matrix/client/v3/profile/{id}"),
 ];
 
 const BAD_IDS: &[&str] = &[

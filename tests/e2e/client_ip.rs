@@ -16,7 +16,7 @@ async fn whois_within_one_second(
     loop {
         let (_, body) = app
             .get(
-                &format!("/_synapse/admin/v1/whois/{}", user.user_id),
+                &format!("/_matrix/client/v3/admin/whois/{}", user.user_id),
                 Some(&user.access_token),
             )
             .await;

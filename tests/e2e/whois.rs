@@ -86,7 +86,7 @@ e2e!(whois_body_shape, |app: TestApp| async move {
     let body = loop {
         let body = assert_ok(
             app.get(
-                &format!("/_synapse/admin/v1/whois/{}", user.user_id),
+                &format!("/_matrix/client/v3/admin/whois/{}", user.user_id),
                 Some(&user.access_token),
             )
             .await,
@@ -146,7 +146,8 @@ e2e!(
     whois_shows_a_new_request_within_a_second_of_a_cached_answer,
     |app: TestApp| async move {
         let user = app.register_user("whoisfresh", false).await;
-        let path = format!("/_synapse/admin/v1/whois/{}", user.user_id);
+        // The per-device shape is the client-server one (the Synapse path answers under `""`).
+        let path = format!("/_matrix/client/v3/admin/whois/{}", user.user_id);
         let agents = |body: &serde_json::Value| -> Vec<String> {
             body["devices"][&user.device_id]["sessions"][0]["connections"]
                 .as_array()

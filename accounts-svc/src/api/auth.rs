@@ -23,6 +23,7 @@ pub(super) async fn authenticate(
         user_id: owner.user_id.into(),
         device_id: owner.device_id.into(),
         is_admin: owner.is_admin,
+        locked: owner.locked,
     })
 }
 

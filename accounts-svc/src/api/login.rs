@@ -20,6 +20,13 @@ pub(super) async fn login(svc: &AccountsService, request: LoginRequest) -> Resul
         Some(user_id) => svc.store().user(user_id).await?,
         None => None,
     };
+    // Deactivation removed the password, so no password can match: Synapse answers
+    // M_USER_DEACTIVATED for such an account whatever was typed, and so do we
+    // (`docs/http-api.md` §7). The decoy keeps the cost the same as any refusal.
+    if user.as_ref().is_some_and(|u| u.deactivated) {
+        passwords.verify_decoy(&request.password).await?;
+        return Err(Error::UserDeactivated);
+    }
     let Some((user, stored)) = user.and_then(|u| {
         let stored = u.password_hash.clone()?;
         Some((u, stored))

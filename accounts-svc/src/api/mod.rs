@@ -16,9 +16,11 @@ use crate::invalidation::Invalidations;
 use crate::password::Passwords;
 use crate::store::Store;
 
+mod admin;
 mod auth;
 mod connections;
 mod device_count;
+mod devices;
 mod login;
 mod registration;
 mod seed;
@@ -228,5 +230,68 @@ impl Accounts for AccountsService {
         request: Request<CountDevicesRequest>,
     ) -> std::result::Result<Response<CountDevicesResponse>, Status> {
         reply(device_count::count_devices(self, request.into_inner()).await)
+    }
+
+    async fn list_users(
+        &self,
+        request: Request<ListUsersRequest>,
+    ) -> std::result::Result<Response<ListUsersResponse>, Status> {
+        reply(admin::list_users(self, request.into_inner()).await)
+    }
+
+    async fn get_user_record(
+        &self,
+        request: Request<GetUserRecordRequest>,
+    ) -> std::result::Result<Response<UserRecord>, Status> {
+        reply(admin::get_user_record(self, request.into_inner()).await)
+    }
+
+    async fn put_user(
+        &self,
+        request: Request<PutUserRequest>,
+    ) -> std::result::Result<Response<PutUserResponse>, Status> {
+        reply(admin::put_user(self, request.into_inner()).await)
+    }
+
+    async fn deactivate_user(
+        &self,
+        request: Request<DeactivateUserRequest>,
+    ) -> std::result::Result<Response<DeactivateUserResponse>, Status> {
+        reply(admin::deactivate_user(self, request.into_inner()).await)
+    }
+
+    async fn list_devices(
+        &self,
+        request: Request<ListDevicesRequest>,
+    ) -> std::result::Result<Response<ListDevicesResponse>, Status> {
+        reply(devices::list(self, request.into_inner()).await)
+    }
+
+    async fn get_device(
+        &self,
+        request: Request<DeviceRequest>,
+    ) -> std::result::Result<Response<Device>, Status> {
+        reply(devices::get(self, request.into_inner()).await)
+    }
+
+    async fn rename_device(
+        &self,
+        request: Request<RenameDeviceRequest>,
+    ) -> std::result::Result<Response<RenameDeviceResponse>, Status> {
+        reply(devices::rename(self, request.into_inner()).await)
+    }
+
+    async fn create_device(
+        &self,
+        request: Request<DeviceRequest>,
+    ) -> std::result::Result<Response<CreateDeviceResponse>, Status> {
+        reply(devices::create(self, request.into_inner()).await)
+    }
+
+    async fn delete_devices(
+        &self,
+        request: Request<DeleteDevicesRequest>,
+    ) -> std::result::Result<Response<DeleteDevicesResponse>, Status> {
+        reply(devices::delete(self, request.into_inner()).await)
     }
 }

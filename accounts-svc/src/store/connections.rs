@@ -104,6 +104,23 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
+        // The users list sorts by `last_seen_ts` without a join: keep the user row's
+        // copy at the newest sighting. Sorted by user like the rows above.
+        let mut users: BTreeMap<&str, i64> = BTreeMap::new();
+        for ((user_id, ..), seen) in &rows {
+            let newest = users.entry(*user_id).or_insert(*seen);
+            *newest = (*newest).max(*seen);
+        }
+        for (user_id, seen) in users {
+            sqlx::query(
+                "UPDATE accounts_users SET last_seen_ts = $2 \
+                 WHERE user_id = $1 AND (last_seen_ts IS NULL OR last_seen_ts < $2)",
+            )
+            .bind(user_id)
+            .bind(seen)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await
     }
 

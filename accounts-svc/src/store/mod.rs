@@ -8,15 +8,21 @@
 
 use bailiff_database::Database;
 
+mod admin;
 mod connections;
 mod device_count;
+mod devices;
 mod nonces;
 mod secrets;
 mod seed;
 mod sessions;
 mod users;
 
+pub use admin::{
+    ExternalId, FlagFilter, Threepid, UserChange, UserOrder, UserPage, UserQuery, UserRecord,
+};
 pub use connections::{DeviceSightings, Seen, Sighting};
+pub use devices::DeviceRecord;
 pub use seed::SeedUser;
 pub use sessions::{Authenticated, NewSession, SessionOutcome};
 pub use users::{NewUser, User};
@@ -48,5 +54,7 @@ fn flag(value: bool) -> i64 {
 
 use bailiff_database::sql::placeholders;
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,9 @@ pub struct Authenticated {
     pub device_id: OwnedDeviceId,
     /// Read with the token so the gateway needs no second lookup for admin routes.
     pub is_admin: bool,
+    /// Locked users are refused by the gateway with `M_USER_LOCKED` (not
+    /// `M_UNKNOWN_TOKEN`), so the flag travels with the answer.
+    pub locked: bool,
 }
 
 /// A device and the hash of the token to issue for it.
@@ -47,6 +50,7 @@ struct AuthRow {
     user_id: String,
     device_id: String,
     is_admin: i64,
+    locked: i64,
 }
 
 impl TryFrom<AuthRow> for Authenticated {
@@ -57,6 +61,7 @@ impl TryFrom<AuthRow> for Authenticated {
             user_id: row.user_id.try_into().map_err(corrupt)?,
             device_id: row.device_id.into(),
             is_admin: row.is_admin != 0,
+            locked: row.locked != 0,
         })
     }
 }
@@ -70,7 +75,7 @@ impl Store {
         token_hash: &TokenHash,
     ) -> Result<Option<Authenticated>, sqlx::Error> {
         let row: Option<AuthRow> = sqlx::query_as(
-            "SELECT t.user_id, t.device_id, u.is_admin \
+            "SELECT t.user_id, t.device_id, u.is_admin, u.locked \
              FROM accounts_tokens t JOIN accounts_users u ON u.user_id = t.user_id \
              WHERE t.token_hash = $1 AND u.deactivated = 0",
         )

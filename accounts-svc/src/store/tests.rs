@@ -104,7 +104,8 @@ bailiff_database::test_on_both_backends!(
             Authenticated {
                 user_id: id("@bot:hs"),
                 device_id: "DEV".into(),
-                is_admin: true
+                is_admin: true,
+                locked: false,
             }
         );
         assert!(

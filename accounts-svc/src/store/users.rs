@@ -155,7 +155,7 @@ impl Store {
 }
 
 /// Inserts unless the ID is taken; `Ok(false)` when taken.
-async fn insert_user(
+pub(super) async fn insert_user(
     conn: &mut AnyConnection,
     user: NewUser<'_>,
     now_ms: i64,

@@ -22,6 +22,9 @@ pub struct Identity {
     pub user_id: OwnedUserId,
     pub device_id: String,
     pub is_admin: bool,
+    /// A locked user's token is valid but refused with `M_USER_LOCKED`; the flag is
+    /// cached with the answer and dropped with it when accounts-svc announces a change.
+    pub locked: bool,
 }
 
 /// A cached answer.
@@ -129,6 +132,7 @@ mod tests {
             user_id,
             device_id: "D".into(),
             is_admin: false,
+            locked: false,
         }))
     }
 

@@ -106,6 +106,7 @@ impl Authenticator {
                     user_id,
                     device_id: response.device_id,
                     is_admin: response.is_admin,
+                    locked: response.locked,
                 });
                 self.0.tokens.insert_if_current(
                     hash,
@@ -160,6 +161,13 @@ impl AuthedUser {
     }
 }
 
+/// `401 M_USER_LOCKED "User account has been locked"`, `soft_logout: true` (MSC3939).
+pub fn user_locked() -> ApiError {
+    MatrixError::new(401, errcode::USER_LOCKED, "User account has been locked")
+        .with_extra("soft_logout", serde_json::Value::Bool(true))
+        .into()
+}
+
 /// `403 M_FORBIDDEN "You are not a server admin"`.
 pub fn not_admin() -> ApiError {
     MatrixError::forbidden("You are not a server admin").into()
@@ -179,6 +187,11 @@ where
         let auth = Authenticator::from_ref(state);
         let access_token = token::access_token(parts)?;
         let identity = auth.authenticate(&access_token).await?;
+        // `docs/http-api.md` §7: a locked user (admin or not) is refused on every
+        // authenticated request, with `soft_logout` so clients keep their session.
+        if identity.locked {
+            return Err(user_locked());
+        }
         auth.0
             .client_ips
             .record_request(parts, identity.user_id.as_str(), &identity.device_id);

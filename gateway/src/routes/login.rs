@@ -6,6 +6,7 @@ use bailiff_proto::accounts::LoginRequest;
 use matrix_status::{MatrixError, errcode};
 use serde::{Deserialize, Serialize};
 
+use crate::client_ip::RequestOrigin;
 use crate::error::ApiResult;
 use crate::extract::{Field, JsonBody, ids};
 use crate::state::AppState;
@@ -94,6 +95,7 @@ fn invalid_login() -> MatrixError {
 /// `POST`: `m.login.password` with identifier `m.id.user` or the legacy `user`.
 pub async fn login(
     State(state): State<AppState>,
+    origin: RequestOrigin,
     body: JsonBody,
 ) -> ApiResult<Json<LoginResponse>> {
     let body: LoginBody = body.parse()?;
@@ -134,6 +136,10 @@ pub async fn login(
         })
         .await?
         .into_inner();
+    // The login itself is the new device's first connection.
+    state
+        .client_ips
+        .record_origin(&origin, &response.user_id, &response.device_id);
     Ok(Json(LoginResponse {
         access_token: response.access_token,
         device_id: response.device_id,

@@ -168,7 +168,11 @@ fn core_routes() -> Vec<Route> {
             POST,
             post(synapse_reset_password::post),
         ),
-        route("/_synapse/admin/v1/whois/{userId}", GET, get(whois::get)),
+        route(
+            "/_synapse/admin/v1/whois/{userId}",
+            GET,
+            get(whois::synapse),
+        ),
         route(
             "/_synapse/admin/v1/send_server_notice",
             POST,

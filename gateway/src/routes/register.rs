@@ -133,6 +133,7 @@ fn credential(field: Field<String>, key: &str, invalid: &str) -> Result<String, 
 /// `POST`: checks in the order `docs/http-api.md` pins, then creates the user.
 pub async fn register(
     State(state): State<AppState>,
+    origin: crate::client_ip::RequestOrigin,
     body: JsonBody,
 ) -> ApiResult<Json<RegisterResponse>> {
     let secret = shared_secret(&state)?;
@@ -205,6 +206,10 @@ pub async fn register(
     let (access_token, device_id) = if inhibit_login {
         (None, None)
     } else {
+        // The registration is the new device's first connection (whois lists it).
+        state
+            .client_ips
+            .record_origin(&origin, &response.user_id, &response.device_id);
         (Some(response.access_token), Some(response.device_id))
     };
     Ok(Json(RegisterResponse {

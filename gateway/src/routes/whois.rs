@@ -1,6 +1,10 @@
 //! Whois: `GET /_matrix/client/{r0,v3}/admin/whois/{userId}` and
 //! `GET /_synapse/admin/v1/whois/{userId}`. Anyone may look themselves up; anyone else
 //! must be a server admin. Answers are reused for a moment ([`crate::whois_cache`]).
+//!
+//! Two shapes (`docs/http-api.md`, whois): the client-server paths key each device by its
+//! ID (Dendrite); the Synapse admin path puts every device's connections under the `""`
+//! key, the only one the admin web UIs read (`devices[""].sessions[0].connections`).
 
 use std::collections::BTreeMap;
 
@@ -16,6 +20,10 @@ use crate::auth::AuthedUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{PathParams, ids};
 use crate::state::AppState;
+use crate::whois_cache::Shape;
+
+/// Connections shown under the `""` key of the Synapse shape.
+const SYNAPSE_CONNECTIONS: usize = 50;
 
 /// The answer. Fields are in key order, as the untyped answer was rendered.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -63,11 +71,56 @@ impl From<DeviceConnections> for WhoisDevice {
     }
 }
 
-/// Self or admin, then a local user's devices (cached briefly).
+/// The client-server paths: one entry per device.
 pub async fn get(
     State(state): State<AppState>,
     user: AuthedUser,
     params: PathParams,
+) -> ApiResult<Response> {
+    answer(&state, &user, &params, Shape::PerDevice).await
+}
+
+/// `/_synapse/admin/v1/whois`: every connection under the `""` key.
+pub async fn synapse(
+    State(state): State<AppState>,
+    user: AuthedUser,
+    params: PathParams,
+) -> ApiResult<Response> {
+    answer(&state, &user, &params, Shape::Synapse).await
+}
+
+/// Every device's connections merged, newest first, at most [`SYNAPSE_CONNECTIONS`]. A
+/// user with no connection at all keeps `{}`, as the per-device shape does.
+fn merged(devices: Vec<DeviceConnections>) -> BTreeMap<String, WhoisDevice> {
+    let mut connections: Vec<WhoisConnection> = devices
+        .into_iter()
+        .flat_map(|device| WhoisDevice::from(device).sessions)
+        .flat_map(|session| session.connections)
+        .collect();
+    if connections.is_empty() {
+        return BTreeMap::new();
+    }
+    connections.sort_by(|a, b| {
+        b.last_seen
+            .cmp(&a.last_seen)
+            .then_with(|| a.ip.cmp(&b.ip))
+            .then_with(|| a.user_agent.cmp(&b.user_agent))
+    });
+    connections.truncate(SYNAPSE_CONNECTIONS);
+    BTreeMap::from([(
+        String::new(),
+        WhoisDevice {
+            sessions: vec![WhoisSession { connections }],
+        },
+    )])
+}
+
+/// Self or admin, then a local user's devices (cached briefly, per shape).
+async fn answer(
+    state: &AppState,
+    user: &AuthedUser,
+    params: &PathParams,
+    shape: Shape,
 ) -> ApiResult<Response> {
     let target = params.get("userId");
     let is_self = target
@@ -80,7 +133,7 @@ pub async fn get(
     if !ids::is_local(&target, state.server_name()) {
         return Err(MatrixError::invalid_param("Can only whois a local user").into());
     }
-    if let Some(body) = state.whois.get(target.as_str()) {
+    if let Some(body) = state.whois.get(shape, target.as_str()) {
         return Ok(json_response(body));
     }
     let generation = state.whois.generation();
@@ -102,11 +155,15 @@ pub async fn get(
             }
         }
     };
-    let body = WhoisResponse {
-        devices: devices
+    let devices = match shape {
+        Shape::PerDevice => devices
             .into_iter()
             .map(|device| (device.device_id.clone(), WhoisDevice::from(device)))
             .collect(),
+        Shape::Synapse => merged(devices),
+    };
+    let body = WhoisResponse {
+        devices,
         user_id: target.to_string(),
     };
     // Rendered once and cached as bytes: a polled whois costs no serialization.
@@ -116,7 +173,7 @@ pub async fn get(
     })?);
     state
         .whois
-        .insert_if_current(target.as_str(), body.clone(), generation);
+        .insert_if_current(shape, target.as_str(), body.clone(), generation);
     Ok(json_response(body))
 }
 

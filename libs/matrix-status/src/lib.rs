@@ -52,6 +52,8 @@ pub mod errcode {
     pub const LIMIT_EXCEEDED: &str = "M_LIMIT_EXCEEDED";
     pub const CANNOT_LEAVE_SERVER_NOTICE_ROOM: &str = "M_CANNOT_LEAVE_SERVER_NOTICE_ROOM";
     pub const INVALID_ROOM_STATE: &str = "M_INVALID_ROOM_STATE";
+    pub const USER_DEACTIVATED: &str = "M_USER_DEACTIVATED";
+    pub const USER_LOCKED: &str = "M_USER_LOCKED";
 }
 
 impl MatrixError {
@@ -193,6 +195,8 @@ fn intern(reason: &str) -> &'static str {
         LIMIT_EXCEEDED,
         CANNOT_LEAVE_SERVER_NOTICE_ROOM,
         INVALID_ROOM_STATE,
+        USER_DEACTIVATED,
+        USER_LOCKED,
     ];
     KNOWN
         .iter()

@@ -102,7 +102,19 @@ bailiff_database::test_on_both_backends!(login_and_logout, |db: Database| async 
         .await
         .expect("deactivate");
     assert_unknown_token(h.authenticate(&token).await);
-    assert_login_refused(h.login("bob", "correct horse", None).await);
+    // docs/http-api.md §7: a deactivated account says so at login (Synapse's answer).
+    let error = h
+        .login("bob", "correct horse", None)
+        .await
+        .expect_err("deactivated");
+    assert_eq!(
+        (error.status, error.errcode, error.message.as_str()),
+        (
+            403,
+            "M_USER_DEACTIVATED",
+            "This account has been deactivated"
+        )
+    );
     assert_unknown_token(h.authenticate("").await);
     assert_unknown_token(h.authenticate("bft_nonsense").await);
 });
