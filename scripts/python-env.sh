@@ -6,12 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=target/pyenv
-stamp="$venv/.installed-v2"
+stamp="$venv/.installed-v3"
 if [ -f "$stamp" ]; then
   exit 0
 fi
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-  "matrix-nio==0.26.0" "matrix-synapse==1.163.2" "synadm" "playwright==1.65.2"
+  "matrix-nio==0.26.0" "matrix-synapse==1.163.2" "synadm==0.49.2" "playwright==1.65.2"
 touch "$stamp"
 echo "python clients installed in $venv"

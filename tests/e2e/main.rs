@@ -22,6 +22,7 @@ mod rooms_admin;
 mod rooms_nio;
 mod rooms_sync;
 mod server_version;
+mod synadm;
 mod synapse_reset_password;
 mod third_party;
 mod ui_compat;

@@ -68,7 +68,8 @@ impl Cluster {
                 // Consumer names are `host-pid-uuid` (job_queue::unique_consumer_name).
                 .filter_map(|c| c.name.rsplitn(3, '-').nth(1)?.parse().ok())
                 .collect(),
-            StreamPendingReply::Empty => Vec::new(),
+            // Empty, or a shape this redis version does not know: no holder found.
+            _ => Vec::new(),
         }
     }
 }

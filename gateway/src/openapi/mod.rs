@@ -29,7 +29,7 @@ mod users_admin;
 
 pub use builder::MATRIX_ERROR;
 // Tags and parameter texts, shared by the core operations and every area's.
-use operations::{BAILIFF, CLIENT, DENDRITE, ROOM_ID, SYNAPSE, USER_ID};
+use operations::{DENDRITE, ROOM_ID, SYNAPSE};
 
 /// Where the document is served.
 pub const PATH: &str = "/_bailiff/openapi.json";
