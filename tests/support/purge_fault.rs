@@ -66,7 +66,7 @@ impl Cluster {
                 .iter()
                 .filter(|c| c.pending > 0)
                 // Consumer names are `host-pid-uuid` (job_queue::unique_consumer_name).
-                .filter_map(|c| c.name.rsplitn(3, '-').nth(1)?.parse().ok())
+                .filter_map(|c| c.name.rsplit('-').nth(1)?.parse().ok())
                 .collect(),
             // Empty, or a shape this redis version does not know: no holder found.
             _ => Vec::new(),

@@ -387,7 +387,7 @@ impl Store {
         change: &UserChange,
         now_ms: i64,
     ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let exists: Option<String> =
             sqlx::query_scalar("SELECT user_id FROM accounts_users WHERE user_id = $1")
                 .bind(user_id.as_str())
@@ -410,7 +410,7 @@ impl Store {
         change: &UserChange,
         now_ms: i64,
     ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if !super::users::insert_user(&mut tx, user, now_ms).await? {
             tx.rollback().await?;
             return Ok(false);

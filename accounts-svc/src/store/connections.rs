@@ -80,7 +80,7 @@ impl Store {
             return Ok(());
         }
         let rows: Vec<_> = newest.into_iter().collect();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let values = (0..chunk.len())
                 .map(|i| format!("({})", placeholders(i * 5 + 1, 5)))

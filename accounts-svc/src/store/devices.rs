@@ -124,7 +124,7 @@ impl Store {
         user_id: &UserId,
         device_ids: &[OwnedDeviceId],
     ) -> Result<u64, sqlx::Error> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let mut deleted = 0;
         for device_id in device_ids {
             for table in ["accounts_tokens", "accounts_connections"] {

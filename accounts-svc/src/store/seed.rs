@@ -31,7 +31,7 @@ impl Store {
         password_hash: &str,
         now_ms: i64,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         for chunk in users.chunks(ROWS_PER_STATEMENT) {
             insert_users(&mut tx, chunk, password_hash, now_ms).await?;
             let sessions: Vec<(&str, &str, &str)> = chunk

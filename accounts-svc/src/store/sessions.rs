@@ -98,7 +98,7 @@ impl Store {
         client_chose_device: bool,
         now_ms: i64,
     ) -> Result<SessionOutcome, sqlx::Error> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let created = insert_device(&mut tx, user_id, session, now_ms).await?;
         if !created && !client_chose_device {
             tx.rollback().await?;
@@ -124,7 +124,7 @@ impl Store {
     /// Revokes a token together with its device (and the device's other tokens).
     /// Returns the owner, or `None` when the token was unknown.
     pub async fn logout(&self, token_hash: &TokenHash) -> Result<Option<OwnedUserId>, sqlx::Error> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let owner: Option<(String, String)> = sqlx::query_as(
             "DELETE FROM accounts_tokens WHERE token_hash = $1 RETURNING user_id, device_id",
         )
@@ -151,7 +151,7 @@ impl Store {
 
     /// Revokes every token and device of the user.
     pub async fn logout_all(&self, user_id: &UserId) -> Result<(), sqlx::Error> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         delete_sessions(&mut tx, user_id, None).await?;
         tx.commit().await
     }

@@ -84,7 +84,7 @@ impl Store {
         session: Option<NewSession<'_>>,
         now_ms: i64,
     ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if !insert_user(&mut tx, user, now_ms).await? {
             tx.rollback().await?;
             return Ok(false);
@@ -107,7 +107,7 @@ impl Store {
         revoke: bool,
         keep_device_id: Option<&DeviceId>,
     ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let updated =
             sqlx::query("UPDATE accounts_users SET password_hash = $2 WHERE user_id = $1")
                 .bind(user_id.as_str())

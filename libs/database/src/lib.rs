@@ -58,6 +58,18 @@ pub enum ConnectError {
 }
 
 impl Database {
+    /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, which takes
+    /// the write lock at once and so waits out the busy timeout behind another writer. A
+    /// deferred transaction that reads first and writes later cannot wait: SQLite answers
+    /// `SQLITE_BUSY` at once when two such transactions both try to upgrade (seen as a
+    /// 503 when an admin change raced a client-IP flush). PostgreSQL needs nothing.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Opens a pool. SQLite files (and their directory) are created when missing and use
     /// WAL with a busy timeout, so the services of one process can share a file.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, ConnectError> {
