@@ -15,16 +15,22 @@ from urllib.parse import quote
 
 from playwright.sync_api import expect
 
-NOW = ["login", "menu_pages", "user_page_opens"]
-PENDING = [
+NOW = [
+    "login",
+    "menu_pages",
+    "user_page_opens",
     "users_search_paging",
     "user_create_edit",
-    "user_lock_deactivate_reactivate",
     "user_tabs",
     "rooms_list",
     "room_tabs",
     "room_delete",
     "room_directory",
+]
+PENDING = [
+    # Ketesa 1.3.0: after locking, unchecking Locked and saving leaves the user locked
+    # (passes in synapse-admin); not yet diagnosed.
+    "user_lock_deactivate_reactivate",
 ]
 
 
@@ -64,6 +70,32 @@ def rows(page):
 def save(page):
     # synapse-admin's Save is a submit button, Ketesa's a plain one; both are named Save.
     page.get_by_role("button", name=re.compile(r"^save$", re.I)).last.click()
+    # Ketesa asks to confirm some changes (granting admin, for one).
+    button = page.get_by_role("dialog").get_by_role("button", name=re.compile(r"^confirm$", re.I))
+    try:
+        button.wait_for(state="visible", timeout=1500)
+    except Exception:
+        return
+    button.click()
+
+
+def eventually(ctx, path, check, seconds=15):
+    """Polls an admin GET until `check(answer)` holds: synapse-admin's edits are undoable
+    (react-admin sends them when the "Element updated" notice closes)."""
+    answer = None
+    for _ in range(int(seconds * 4)):
+        answer = ctx.api.ok("GET", path, ctx.token)
+        if check(answer):
+            return answer
+        ctx.page.wait_for_timeout(250)
+    raise AssertionError(f"GET {path} never showed the change: {answer}")
+
+
+def reopen(ctx, fragment):
+    """Opens a route afresh (a reload), so the form shows the server's record."""
+    ctx.goto(fragment)
+    ctx.page.reload()
+    ctx.settle()
 
 
 def confirm(page):
@@ -167,10 +199,8 @@ def user_create_edit(ctx):
     page.locator('input[name="admin"]').check()
     save(page)
     ctx.settle()
-    answer = ctx.api.ok("GET", f"/_synapse/admin/v2/users/{enc(user_id(ctx, localpart))}",
-                        ctx.token)
-    assert answer["displayname"] == "Renamed In Browser", answer
-    assert answer["admin"] is True, answer
+    eventually(ctx, f"/_synapse/admin/v2/users/{enc(user_id(ctx, localpart))}",
+               lambda a: a["displayname"] == "Renamed In Browser" and a["admin"] is True)
 
 
 def user_lock_deactivate_reactivate(ctx):
@@ -180,18 +210,19 @@ def user_lock_deactivate_reactivate(ctx):
     ctx.api.register(localpart, "lockme-password")
     target = user_id(ctx, localpart)
     path = f"/_synapse/admin/v2/users/{enc(target)}"
-    ctx.goto(f"users/{enc(target)}")
+    reopen(ctx, f"users/{enc(target)}")
     page.locator('input[name="locked"]').check()
     save(page)
     ctx.settle()
-    assert ctx.api.ok("GET", path, ctx.token)["locked"] is True
-    ctx.goto(f"users/{enc(target)}")
+    eventually(ctx, path, lambda a: a["locked"] is True)
+    reopen(ctx, f"users/{enc(target)}")
     page.locator('input[name="locked"]').uncheck()
     save(page)
     ctx.settle()
+    eventually(ctx, path, lambda a: a["locked"] is False)
     # Deactivate with erase: synapse-admin's "Erase user data", Ketesa's "Delete" (which
     # asks for the user ID; its media and redaction boxes stay off).
-    ctx.goto(f"users/{enc(target)}")
+    reopen(ctx, f"users/{enc(target)}")
     if ctx.ketesa:
         page.get_by_role("button", name="Delete", exact=True).first.click()
         page.get_by_role("dialog").locator('input[type="text"]').fill(target)
@@ -199,14 +230,13 @@ def user_lock_deactivate_reactivate(ctx):
         page.get_by_role("button", name="Erase user data").click()
     confirm(page)
     ctx.settle()
-    answer = ctx.api.ok("GET", path, ctx.token)
-    assert answer["deactivated"] is True and answer["erased"] is True, answer
-    ctx.goto(f"users/{enc(target)}")
+    eventually(ctx, path, lambda a: a["deactivated"] is True and a["erased"] is True)
+    reopen(ctx, f"users/{enc(target)}")
     page.locator('input[name="deactivated"]').uncheck()
     page.locator('input[name="password"]').fill("reactivated-password-1")
     save(page)
     ctx.settle()
-    assert ctx.api.ok("GET", path, ctx.token)["deactivated"] is False
+    eventually(ctx, path, lambda a: a["deactivated"] is False)
     ctx.api.login(localpart, "reactivated-password-1")
 
 
@@ -233,9 +263,10 @@ def user_tabs(ctx):
     devices = ctx.api.ok("GET", f"/_synapse/admin/v2/users/{enc(target)}/devices", ctx.token)
     assert devices["total"] == 1, devices
     open_tab(page, "connections")
-    expect(page.get_by_text("127.0.0.1").first).to_be_visible()
+    # Every tab is rendered at once; the devices tab's hidden IP column matches too.
+    expect(page.get_by_text("127.0.0.1").filter(visible=True).first).to_be_visible()
     open_tab(page, "rooms")
-    expect(page.get_by_text(room_name).first).to_be_visible()
+    expect(page.get_by_text(room_name).filter(visible=True).first).to_be_visible()
 
 
 def make_rooms(ctx, prefix):
@@ -267,9 +298,10 @@ def rooms_list(ctx):
         header.get_by_text(re.compile(r"^members$", re.I)).click()
         ctx.settle()
         order.append([rows(page).nth(i).inner_text() for i in range(3)])
-    firsts = {o[0].split("\n")[0] for o in order}
-    assert any(f"{prefix} big" in text for text in firsts), order
-    assert any(f"{prefix} small" in text for text in firsts), order
+    # One click sorts by members one way, the next the other way: big, mid, small and back.
+    expected = [f"{prefix} big", f"{prefix} mid", f"{prefix} small"]
+    names = [[next(n for n in expected if n in text) for text in o] for o in order]
+    assert sorted(names) == sorted([expected, expected[::-1]]), order
 
 
 def room_tabs(ctx):
