@@ -1,9 +1,9 @@
 """The browser flows, one function per named test case, in running order.
 
-`NOW` lists the flows that need only what is served today; `PENDING` those that need the
-users and rooms admin API and room deletion (issue 11, items 1-2). The pending ones are
-written against the UIs' DOM (react-admin 5: inputs are named after their `source`) but
-could not run yet; switch them on with `BAILIFF_BROWSER_FLOWS=all`, or name some:
+`NOW` lists the flows that pass against bailiff in both UIs; `PENDING` those that do not
+yet (each with the reason beside it). The flows are written against the UIs' DOM
+(react-admin 5: inputs are named after their `source`); switch the pending ones on with
+`BAILIFF_BROWSER_FLOWS=all`, or name some:
 `BAILIFF_BROWSER_FLOWS=login,users_search_paging`. Flow set-up goes through bailiff's
 API (`bailiff_api.py`); results are checked in the page and, where the page cannot tell,
 through the API.
@@ -28,8 +28,12 @@ NOW = [
     "room_directory",
 ]
 PENDING = [
-    # Ketesa 1.3.0: after locking, unchecking Locked and saving leaves the user locked
-    # (passes in synapse-admin); not yet diagnosed.
+    # Flaky in both UIs (passed 3 of 5 runs, 2026-12-02): the unlock's
+    # `PUT /_synapse/admin/v2/users/{id}` with `"locked": false` is sent (request seen)
+    # yet `GET` keeps answering `"locked": true` for 15 s (synapse-admin); in Ketesa the
+    # reopened form sometimes shows the just-locked user unlocked. Suspected: a stale
+    # read after PUT on the server side (not diagnosed: the response status is not yet
+    # recorded by the flow).
     "user_lock_deactivate_reactivate",
 ]
 
@@ -79,7 +83,7 @@ def save(page):
     button.click()
 
 
-def eventually(ctx, path, check, seconds=15):
+def eventually(ctx, path, check, seconds=15, sent=()):
     """Polls an admin GET until `check(answer)` holds: synapse-admin's edits are undoable
     (react-admin sends them when the "Element updated" notice closes)."""
     answer = None
@@ -88,14 +92,19 @@ def eventually(ctx, path, check, seconds=15):
         if check(answer):
             return answer
         ctx.page.wait_for_timeout(250)
-    raise AssertionError(f"GET {path} never showed the change: {answer}")
+    raise AssertionError(f"GET {path} never showed the change: {answer}; the UI sent {list(sent)}")
 
 
 def reopen(ctx, fragment):
-    """Opens a route afresh (a reload), so the form shows the server's record."""
-    ctx.goto(fragment)
-    ctx.page.reload()
-    ctx.settle()
+    """Opens a route afresh (a reload when it is open already), so the form shows the
+    server's record."""
+    if ctx.page.url == ctx.ui_url + "#/" + fragment:
+        ctx.page.reload()
+        ctx.settle()
+    else:
+        ctx.goto(fragment)
+    # The form is filled from the record once it is fetched; changing it earlier races that.
+    ctx.page.wait_for_timeout(500)
 
 
 def confirm(page):
@@ -210,16 +219,22 @@ def user_lock_deactivate_reactivate(ctx):
     ctx.api.register(localpart, "lockme-password")
     target = user_id(ctx, localpart)
     path = f"/_synapse/admin/v2/users/{enc(target)}"
+    sent = []
+    page.on("request", lambda r: sent.append(f"{r.method} {r.post_data}")
+            if r.method in ("PUT", "POST") and enc(target) in r.url else None)
     reopen(ctx, f"users/{enc(target)}")
+    expect(page.locator('input[name="locked"]')).not_to_be_checked()
     page.locator('input[name="locked"]').check()
     save(page)
     ctx.settle()
-    eventually(ctx, path, lambda a: a["locked"] is True)
+    eventually(ctx, path, lambda a: a["locked"] is True, sent=sent)
     reopen(ctx, f"users/{enc(target)}")
+    # The form shows the server's record before it is changed (else the change races it).
+    expect(page.locator('input[name="locked"]')).to_be_checked()
     page.locator('input[name="locked"]').uncheck()
     save(page)
     ctx.settle()
-    eventually(ctx, path, lambda a: a["locked"] is False)
+    eventually(ctx, path, lambda a: a["locked"] is False, sent=sent)
     # Deactivate with erase: synapse-admin's "Erase user data", Ketesa's "Delete" (which
     # asks for the user ID; its media and redaction boxes stay off).
     reopen(ctx, f"users/{enc(target)}")
@@ -230,13 +245,14 @@ def user_lock_deactivate_reactivate(ctx):
         page.get_by_role("button", name="Erase user data").click()
     confirm(page)
     ctx.settle()
-    eventually(ctx, path, lambda a: a["deactivated"] is True and a["erased"] is True)
+    eventually(ctx, path, lambda a: a["deactivated"] is True and a["erased"] is True, sent=sent)
     reopen(ctx, f"users/{enc(target)}")
+    expect(page.locator('input[name="deactivated"]')).to_be_checked()
     page.locator('input[name="deactivated"]').uncheck()
     page.locator('input[name="password"]').fill("reactivated-password-1")
     save(page)
     ctx.settle()
-    eventually(ctx, path, lambda a: a["deactivated"] is False)
+    eventually(ctx, path, lambda a: a["deactivated"] is False, sent=sent)
     ctx.api.login(localpart, "reactivated-password-1")
 
 
