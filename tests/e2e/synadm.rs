@@ -43,7 +43,10 @@ impl Synadm {
         full.extend_from_slice(args);
         let out = run_python(&full).await;
         let documents = json_documents(&out);
-        assert!(!documents.is_empty(), "synadm {args:?} printed no JSON: {out}");
+        assert!(
+            !documents.is_empty(),
+            "synadm {args:?} printed no JSON: {out}"
+        );
         documents
     }
 
@@ -59,7 +62,8 @@ fn json_documents(out: &str) -> Vec<Value> {
     let mut offset = 0;
     for line in out.split_inclusive('\n') {
         if line.starts_with('{') || line.starts_with('[') {
-            let mut stream = serde_json::Deserializer::from_str(&out[offset..]).into_iter::<Value>();
+            let mut stream =
+                serde_json::Deserializer::from_str(&out[offset..]).into_iter::<Value>();
             if let Some(Ok(value)) = stream.next() {
                 documents.push(value);
             }
@@ -89,7 +93,15 @@ e2e!(synadm_user_commands, |app: TestApp| async move {
 
     // `user modify` on a missing user creates it (PUT v2/users → 201 + the user).
     let created = synadm
-        .result(&["user", "modify", &bob, "-P", "bob-password-1", "-n", "Bob B"])
+        .result(&[
+            "user",
+            "modify",
+            &bob,
+            "-P",
+            "bob-password-1",
+            "-n",
+            "Bob B",
+        ])
         .await;
     assert_eq!(created["name"], bob, "{created}");
     assert_eq!(created["displayname"], "Bob B", "{created}");
@@ -124,17 +136,16 @@ e2e!(synadm_user_commands, |app: TestApp| async move {
     let reversed = synadm
         .result(&["user", "list", "--sort-by", "name", "--reverse"])
         .await;
-    assert_eq!(
-        names(&reversed).first(),
-        Some(&admin.user_id),
-        "{reversed}"
-    );
+    assert_eq!(names(&reversed).first(), Some(&admin.user_id), "{reversed}");
 
     // `user deactivate`: tokens die, the user drops out of the default list.
     let done = synadm.result(&["user", "deactivate", &alice.user_id]).await;
     assert_eq!(done["id_server_unbind_result"], "success", "{done}");
     let (status, _) = app
-        .get("/_matrix/client/v3/account/whoami", Some(&alice.access_token))
+        .get(
+            "/_matrix/client/v3/account/whoami",
+            Some(&alice.access_token),
+        )
         .await;
     assert_eq!(status.as_u16(), 401);
     let details = synadm.result(&["user", "details", &alice.user_id]).await;
@@ -191,7 +202,9 @@ e2e!(synadm_room_commands, |app: TestApp| async move {
         .to_owned();
 
     // `room list`, sorted by members (largest first) and searched by name.
-    let list = synadm.result(&["room", "list", "-s", "joined_members"]).await;
+    let list = synadm
+        .result(&["room", "list", "-s", "joined_members"])
+        .await;
     assert_eq!(list["total_rooms"], 2, "{list}");
     assert_eq!(list["rooms"][0]["room_id"], big, "{list}");
     assert_eq!(list["rooms"][0]["joined_members"], 2, "{list}");
@@ -241,9 +254,7 @@ e2e!(synadm_room_commands, |app: TestApp| async move {
         )
         .await;
     assert_eq!(gone.0.as_u16(), 404, "{}", gone.1);
-    let by_room = synadm
-        .result(&["room", "delete-status", "-r", &big])
-        .await;
+    let by_room = synadm.result(&["room", "delete-status", "-r", &big]).await;
     assert_eq!(by_room["results"][0]["delete_id"], delete_id, "{by_room}");
 
     // `room delete --v1` waits and answers Synapse's shutdown result.
