@@ -9,10 +9,10 @@ a named test case. Every response from bailiff's origin is watched: a 401 or 403
 which synapse-admin logs out, `shared/SYNAPSE-ADMIN.md` §2.1) or any 5xx fails the flow
 it happened in, and so does finding the login page again.
 
-Flows run now (`NOW`) need only what this branch serves: login, discovery, the menu
-pages and the stubs. The others (`PENDING`) need the users and rooms admin API and room
-deletion; they are written against the UIs' DOM and switched on with
-`BAILIFF_BROWSER_FLOWS=all` (or a comma-separated list of flow names).
+Flows run by default (`NOW`) pass against bailiff in both UIs: login, discovery, the
+menu pages, the users and rooms admin pages and room deletion. Any written ahead of what
+bailiff serves are listed in `PENDING` and switched on with `BAILIFF_BROWSER_FLOWS=all`
+(or a comma-separated list of flow names).
 
 Prints one line per flow (`PASS name` / `FAIL name: why`) and exits 1 if any failed.
 """

@@ -766,3 +766,25 @@ e2e!(users_devices_and_whois_shapes, |app: TestApp| async move {
         Some("Can only lookup local users"),
     );
 });
+
+// The admin UIs send the whole record back on every save (`PUT v2/users/{id}`) and read
+// it again at once: each save is seen by the very next read, lock and unlock alike
+// (the browser flow `user_lock_deactivate_reactivate`).
+e2e!(
+    lock_unlock_whole_record_reads_back,
+    |app: TestApp| async move {
+        let admin = app.register_user("fadmin", true).await;
+        let user = app.register_user("fflip", false).await;
+        let token = Some(admin.access_token.as_str());
+        for round in 0..20 {
+            let locked = round % 2 == 0;
+            let mut record = assert_ok(app.get(&user_path(&user.user_id), token).await);
+            record["locked"] = json!(locked);
+            record["id"] = json!(user.user_id);
+            let answer = assert_ok(put_user(&app, &admin, &user.user_id, &record).await);
+            assert_eq!(answer["locked"], locked, "round {round}: {answer}");
+            let read = assert_ok(app.get(&user_path(&user.user_id), token).await);
+            assert_eq!(read["locked"], locked, "round {round}: {read}");
+        }
+    }
+);
