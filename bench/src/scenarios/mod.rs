@@ -17,7 +17,9 @@ use crate::seed::{Seeder, User};
 pub mod invalid_token;
 pub mod register;
 pub mod reset_password;
+pub mod rooms_list;
 pub mod send_notice;
+pub mod users_list;
 pub mod whois;
 
 /// What a scenario may use while preparing.
@@ -131,6 +133,22 @@ pub fn all() -> Vec<Spec> {
         Spec::of::<send_notice::SendNoticeOne>(
             "send-notice-one",
             "admin POST /_synapse/admin/v1/send_server_notice, all to one user, expect 200",
+        ),
+        Spec::of::<users_list::UsersListByName>(
+            "users-list-name",
+            "admin GET /_synapse/admin/v2/users?from=N&limit=10&order_by=name over 100,000 users, N spread to 99,990; expect 200",
+        ),
+        Spec::of::<users_list::UsersListByCreation>(
+            "users-list-created",
+            "the same, order_by=creation_ts; expect 200",
+        ),
+        Spec::of::<users_list::UsersSearch>(
+            "users-search",
+            "admin GET /_synapse/admin/v2/users?name=<5 digits> over 100,000 users (20 match); expect 200",
+        ),
+        Spec::of::<rooms_list::RoomsList>(
+            "rooms-list",
+            "admin GET /_synapse/admin/v1/rooms?order_by=joined_members&from=N&limit=100 over 20,000 rooms; expect 200",
         ),
     ]
 }

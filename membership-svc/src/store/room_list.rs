@@ -153,10 +153,28 @@ pub async fn list_rooms(
         (true, true) => " NULLS FIRST",
     };
     let column = order.column();
-    let from = "FROM membership_room_stats s JOIN membership_rooms r ON r.room_id = s.room_id";
+    // The room record is joined where the filter or the order needs it only: without
+    // it, the offset is walked in a statistics index alone (PostgreSQL otherwise hashes
+    // both tables and sorts all 20,000 rooms for a page near the end: ~80 ms there).
+    let needs_rooms = filter.public.is_some()
+        || matches!(
+            order,
+            RoomOrder::Version | RoomOrder::Creator | RoomOrder::Public
+        );
+    let from = if needs_rooms {
+        "FROM membership_room_stats s JOIN membership_rooms r ON r.room_id = s.room_id"
+    } else {
+        "FROM membership_room_stats s"
+    };
+    // Deferred join: the offset is walked over room IDs and sort keys, and full rows are
+    // read for the page's rooms only.
     let page_sql = format!(
-        "SELECT {COLUMNS} {from} {filter_sql} ORDER BY {column} {dir}{nulls}, s.room_id {dir} \
-         LIMIT ${} OFFSET ${}",
+        "SELECT {COLUMNS} FROM \
+         (SELECT s.room_id AS page_room, {column} AS sort_key {from} {filter_sql} \
+          ORDER BY {column} {dir}{nulls}, s.room_id {dir} LIMIT ${} OFFSET ${}) p \
+         JOIN membership_room_stats s ON s.room_id = p.page_room \
+         JOIN membership_rooms r ON r.room_id = s.room_id \
+         ORDER BY p.sort_key {dir}{nulls}, p.page_room {dir}",
         binds.len() + 1,
         binds.len() + 2
     );
