@@ -22,12 +22,12 @@ use crate::state::AppState;
 /// The answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserAccountData {
-    pub account_data: AccountData,
+    pub account_data: AccountDataByScope,
 }
 
 /// Global and per-room account data, by type.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AccountData {
+pub struct AccountDataByScope {
     #[schema(value_type = Object)]
     pub global: Map<String, Value>,
     /// Room ID → type → content.
@@ -68,7 +68,7 @@ pub async fn get(
             .insert(entry.r#type, content);
     }
     Ok(Json(UserAccountData {
-        account_data: AccountData {
+        account_data: AccountDataByScope {
             global: Map::new(),
             rooms: by_room,
         },
