@@ -8,7 +8,8 @@ docs/http-api.md describes), so no other endpoint is trusted before the fuzzer r
 "admin" and "user" are the two callers the fuzzer runs as; "throwaway" is for the logout
 operations, which revoke the token they are called with. "ids" are real IDs for each run to
 mix into generated path parameters. The admin run's pool leaves out the non-admin user, so
-that a password reset (which logs devices out) cannot revoke the token of the run after it.
+that a password reset (which logs devices out) cannot revoke the token of the run after it,
+and offers the admin's own ID only to reading operations.
 """
 
 import hashlib
@@ -99,7 +100,10 @@ def seed(base, secret):
         "user": user,
         "throwaway": throwaway,
         "ids": {
-            "admin": {"user": [admin["user_id"], bystander["user_id"]], **shared},
+            # The admin's own ID is offered to reading operations only (see
+            # scripts/fuzz/hooks.py): a lock, deactivation, demotion or device deletion
+            # of the caller would leave the rest of the run answering 401/403.
+            "admin": {"user": [bystander["user_id"]], "self": [admin["user_id"]], **shared},
             "user": {"user": [user["user_id"], admin["user_id"], bystander["user_id"]], **shared},
         },
     }
