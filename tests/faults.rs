@@ -1,6 +1,7 @@
 //! Fault tests (docs/architecture.md "Testing"): evacuation jobs survive a killed worker, a Redis
 //! restart that loses every stream, and a PostgreSQL outage, with nothing lost or
-//! doubled.
+//! doubled; on the same cluster with a second gateway, admin changes are felt on every
+//! gateway within a second (`support/felt_everywhere.rs`).
 //!
 //! Each test starts its OWN PostgreSQL cluster (`initdb`/`pg_ctl`, as the `postgres`
 //! user when run as root) and its own `redis-server` without persistence, both on free
@@ -17,6 +18,9 @@ mod roles;
 
 #[path = "support/purge_fault.rs"]
 mod purge_fault;
+
+#[path = "support/felt_everywhere.rs"]
+mod felt_everywhere;
 
 use std::collections::HashMap;
 use std::fs::File;
