@@ -8,8 +8,7 @@
 
 use std::time::Duration;
 
-use bailiff_database::Database;
-use membership_svc::store::{self, Dir, MemberChange, Store};
+use membership_svc::store::{self, Dir, MemberChange};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -30,14 +29,6 @@ fn job_path(job_id: &str) -> String {
     format!("/_dendrite/admin/jobs/{job_id}")
 }
 
-/// The membership store of the deployment's database.
-async fn open_store(app: &TestApp) -> Store {
-    let db = Database::connect(&app.config.database.url, 2)
-        .await
-        .unwrap_or_else(|e| panic!("connect to the test database: {e}"));
-    Store::new(db)
-}
-
 /// Appends one member event per user, as the user, straight through the store.
 async fn seed_members(
     app: &TestApp,
@@ -45,7 +36,7 @@ async fn seed_members(
     users: &[String],
     membership: bailiff_domain::Membership,
 ) {
-    let store = open_store(app).await;
+    let store = app.membership_store().await;
     let mut tx = store
         .begin_write()
         .await
@@ -62,7 +53,7 @@ async fn seed_members(
 
 /// (sender, content) of every member event of `user` in `room`, oldest first.
 async fn member_events(app: &TestApp, room: &str, user: &str) -> Vec<(String, Value)> {
-    let store = open_store(app).await;
+    let store = app.membership_store().await;
     let mut conn = store.conn().await.unwrap_or_else(|e| panic!("conn: {e}"));
     store::events_between(&mut conn, room, 0, i64::MAX, 1_000_000, Dir::Forward)
         .await
@@ -78,7 +69,7 @@ async fn member_events(app: &TestApp, room: &str, user: &str) -> Vec<(String, Va
 
 /// Current membership of `user` in `room` ("" when none).
 async fn membership(app: &TestApp, room: &str, user: &str) -> String {
-    let store = open_store(app).await;
+    let store = app.membership_store().await;
     let mut conn = store.conn().await.unwrap_or_else(|e| panic!("conn: {e}"));
     store::membership_of(&mut conn, room, user)
         .await

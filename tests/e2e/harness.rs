@@ -202,6 +202,15 @@ impl TestApp {
         let _ = stopped.stop().await;
     }
 
+    /// membership-svc's store over the deployment's database, for what HTTP cannot
+    /// seed or show (rooms of thousands, rows left after a purge).
+    pub async fn membership_store(&self) -> membership_svc::store::Store {
+        let db = bailiff_database::Database::connect(&self.config.database.url, 2)
+            .await
+            .unwrap_or_else(|e| panic!("connect to the test database: {e}"));
+        membership_svc::store::Store::new(db)
+    }
+
     /// Distributed mode only: a gRPC client to accounts-svc, for set-up that has no
     /// HTTP endpoint (e.g. promoting a user to admin).
     pub async fn accounts_grpc(

@@ -7,8 +7,7 @@
 
 use std::time::Duration;
 
-use bailiff_database::Database;
-use membership_svc::store::{self, Store, purge};
+use membership_svc::store::{self, purge};
 use serde_json::{Value, json};
 
 use crate::harness::*;
@@ -30,16 +29,9 @@ fn status_path(delete_id: &str) -> String {
     format!("/_synapse/admin/v2/rooms/delete_status/{delete_id}")
 }
 
-async fn open_store(app: &TestApp) -> Store {
-    let db = Database::connect(&app.config.database.url, 2)
-        .await
-        .unwrap_or_else(|e| panic!("connect to the test database: {e}"));
-    Store::new(db)
-}
-
 /// Rows the room still has, per per-room table; all zero after a purge.
 async fn rows_left(app: &TestApp, room: &str) -> Vec<(&'static str, i64)> {
-    let store = open_store(app).await;
+    let store = app.membership_store().await;
     let mut conn = store.conn().await.unwrap_or_else(|e| panic!("conn: {e}"));
     purge::room_row_counts(&mut conn, room)
         .await
@@ -50,7 +42,7 @@ async fn rows_left(app: &TestApp, room: &str) -> Vec<(&'static str, i64)> {
 }
 
 async fn membership(app: &TestApp, room: &str, user: &str) -> String {
-    let store = open_store(app).await;
+    let store = app.membership_store().await;
     let mut conn = store.conn().await.unwrap_or_else(|e| panic!("conn: {e}"));
     store::membership_of(&mut conn, room, user)
         .await
@@ -204,7 +196,7 @@ e2e!(
             assert_eq!(membership(&app, &new_room, &user.user_id).await, "join");
         }
         assert_eq!(membership(&app, &new_room, &admin.user_id).await, "join");
-        let store = open_store(&app).await;
+        let store = app.membership_store().await;
         let mut conn = store.conn().await.unwrap_or_else(|e| panic!("conn: {e}"));
         let events =
             store::events_between(&mut conn, &new_room, 0, i64::MAX, 1000, store::Dir::Forward)
@@ -346,7 +338,7 @@ e2e!(
             let app = app.clone();
             let user = target.user_id.clone();
             async move {
-                let store = open_store(&app).await;
+                let store = app.membership_store().await;
                 let mut conn = store.conn().await.unwrap_or_else(|e| panic!("conn: {e}"));
                 store::find_server_notice_room(&mut conn, &user)
                     .await

@@ -184,7 +184,7 @@ e2e!(lists_rooms_in_every_order, |app: TestApp| async move {
             "Query parameter from must be a positive integer.",
         ),
         ("limit=1.5", "Query parameter limit must be an integer"),
-        ("dir=up", "Query parameter 'dir' must be one of ['f', 'b']"),
+        ("dir=up", "Query parameter 'dir' must be one of ['b', 'f']"),
         ("search_term=", "search_term cannot be an empty string"),
         (
             "empty_rooms=yes",

@@ -7,6 +7,7 @@
 pub mod body;
 pub mod ids;
 pub mod path;
+pub mod synapse_query;
 pub mod typed;
 
 pub use body::JsonBody;

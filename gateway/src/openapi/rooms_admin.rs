@@ -6,8 +6,8 @@ use super::builder::{Access, Op, Schemas};
 use super::operations::{CLIENT, ROOM_ID, SYNAPSE, USER_ID};
 use crate::routes::Empty;
 use crate::routes::rooms_admin::{
-    accountdata, cumulative_joined_room_count as joined_count, details, directory, joined_rooms,
-    list, members, memberships, public_rooms, sent_invite_count as invites, state,
+    accountdata, details, directory, joined_rooms, list, members, membership_counts as counts,
+    memberships, public_rooms, state,
 };
 
 /// Every operation of the area, in the area's route order.
@@ -102,8 +102,8 @@ pub(super) fn operations(s: &mut Schemas) -> Vec<Op> {
         )
         .access(Admin)
         .path_param("userId", USER_ID)
-        .query::<invites::SentInviteCountQuery>()
-        .answer::<invites::SentInviteCount>(s, 200, "The count")
+        .query::<counts::CountsQuery>()
+        .answer::<counts::SentInviteCount>(s, 200, "The count")
         .errors(&[400]),
         Op::new(
             Get,
@@ -114,8 +114,8 @@ pub(super) fn operations(s: &mut Schemas) -> Vec<Op> {
         )
         .access(Admin)
         .path_param("userId", USER_ID)
-        .query::<joined_count::CumulativeJoinedRoomCountQuery>()
-        .answer::<joined_count::CumulativeJoinedRoomCount>(s, 200, "The count")
+        .query::<counts::CountsQuery>()
+        .answer::<counts::CumulativeJoinedRoomCount>(s, 200, "The count")
         .errors(&[400]),
         Op::new(
             Get,

@@ -1,6 +1,6 @@
 //! The operations of Synapse users administration (`routes::users_admin`).
 
-use utoipa::openapi::path::HttpMethod::{Delete, Get, Post, Put};
+use utoipa::openapi::path::HttpMethod::{self, Delete, Get, Post, Put};
 
 use super::builder::Access::{Admin, Public};
 use super::builder::{Op, Schemas};
@@ -12,6 +12,18 @@ use crate::routes::users_admin::{
 };
 
 const DEVICE_ID: &str = "A device ID, raw or percent-encoded";
+
+/// An admin-only Synapse operation on the user named in the path.
+fn admin_user_op(
+    method: HttpMethod,
+    path: &'static str,
+    id: &'static str,
+    summary: &'static str,
+) -> Op {
+    Op::new(method, path, id, SYNAPSE, summary)
+        .access(Admin)
+        .path_param("userId", USER_ID)
+}
 
 /// Every operation of the area, in the area's route order.
 pub(super) fn operations(s: &mut Schemas) -> Vec<Op> {
@@ -38,133 +50,100 @@ pub(super) fn operations(s: &mut Schemas) -> Vec<Op> {
         .query::<list::UsersQuery>()
         .answer::<list::UsersPage>(s, 200, "One page of users")
         .errors(&[400]),
-        Op::new(
+        admin_user_op(
             Get,
             "/_synapse/admin/v2/users/{userId}",
             "synapse_get_user",
-            SYNAPSE,
             "One user (creation_ts in seconds)",
         )
-        .access(Admin)
-        .path_param("userId", USER_ID)
         .answer::<shapes::UserDetails>(s, 200, "The user")
         .errors(&[400, 404]),
-        Op::new(
+        admin_user_op(
             Put,
             "/_synapse/admin/v2/users/{userId}",
             "synapse_put_user",
-            SYNAPSE,
             "Create (201) or modify (200) a user",
         )
-        .access(Admin)
-        .path_param("userId", USER_ID)
         .body::<put_user::PutUserBody>(s, false)
         .answer::<shapes::UserDetails>(s, 200, "Modified")
         .answer::<shapes::UserDetails>(s, 201, "Created")
         .errors(&[409]),
-        Op::new(
+        admin_user_op(
             Post,
             "/_synapse/admin/v1/deactivate/{userId}",
             "synapse_deactivate_user",
-            SYNAPSE,
             "Deactivate a user: tokens, devices, password, rooms; erase clears the profile",
         )
-        .access(Admin)
-        .path_param("userId", USER_ID)
         .body::<deactivate::DeactivateBody>(s, false)
         .answer::<deactivate::DeactivateResponse>(s, 200, "Deactivated")
         .errors(&[404]),
-        Op::new(
+        admin_user_op(
             Get,
             "/_synapse/admin/v1/users/{userId}/admin",
             "synapse_get_admin",
-            SYNAPSE,
             "Whether a user is a server admin",
         )
-        .access(Admin)
-        .path_param("userId", USER_ID)
         .answer::<admin_flag::AdminFlag>(s, 200, "The flag")
         .errors(&[400]),
-        Op::new(
+        admin_user_op(
             Put,
             "/_synapse/admin/v1/users/{userId}/admin",
             "synapse_set_admin",
-            SYNAPSE,
             "Promote or demote a user",
         )
-        .access(Admin)
-        .path_param("userId", USER_ID)
         .body::<admin_flag::AdminFlagBody>(s, true)
         .answer::<Empty>(s, 200, "Done"),
-        Op::new(
+        admin_user_op(
             Get,
             "/_synapse/admin/v2/users/{userId}/devices",
             "synapse_list_devices",
-            SYNAPSE,
             "A user's devices with where each was last seen",
         )
-        .access(Admin)
-        .path_param("userId", USER_ID)
         .answer::<devices::DeviceList>(s, 200, "The devices")
         .errors(&[400, 404]),
-        Op::new(
+        admin_user_op(
             Post,
             "/_synapse/admin/v2/users/{userId}/devices",
             "synapse_create_device",
-            SYNAPSE,
             "Create a device without a token",
         )
-        .access(Admin)
-        .path_param("userId", USER_ID)
         .body::<devices::NewDeviceBody>(s, true)
         .answer::<Empty>(s, 201, "Created")
         .errors(&[404]),
-        Op::new(
+        admin_user_op(
             Get,
             "/_synapse/admin/v2/users/{userId}/devices/{deviceId}",
             "synapse_get_device",
-            SYNAPSE,
             "One device",
         )
-        .access(Admin)
-        .path_param("userId", USER_ID)
         .path_param("deviceId", DEVICE_ID)
         .answer::<devices::AdminDevice>(s, 200, "The device")
         .errors(&[400, 404]),
-        Op::new(
+        admin_user_op(
             Put,
             "/_synapse/admin/v2/users/{userId}/devices/{deviceId}",
             "synapse_rename_device",
-            SYNAPSE,
             "Rename a device",
         )
-        .access(Admin)
-        .path_param("userId", USER_ID)
         .path_param("deviceId", DEVICE_ID)
         .body::<device::RenameDeviceBody>(s, false)
         .answer::<Empty>(s, 200, "Renamed")
         .errors(&[404]),
-        Op::new(
+        admin_user_op(
             Delete,
             "/_synapse/admin/v2/users/{userId}/devices/{deviceId}",
             "synapse_delete_device",
-            SYNAPSE,
             "Delete a device and its tokens (an unknown device is not an error)",
         )
-        .access(Admin)
-        .path_param("userId", USER_ID)
         .path_param("deviceId", DEVICE_ID)
         .answer::<Empty>(s, 200, "Deleted")
         .errors(&[400, 404]),
-        Op::new(
+        admin_user_op(
             Post,
             "/_synapse/admin/v2/users/{userId}/delete_devices",
             "synapse_delete_devices",
-            SYNAPSE,
             "Delete several devices and their tokens",
         )
-        .access(Admin)
-        .path_param("userId", USER_ID)
         .body::<delete_devices::DeleteDevicesBody>(s, true)
         .answer::<Empty>(s, 200, "Deleted")
         .errors(&[404]),

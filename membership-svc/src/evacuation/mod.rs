@@ -48,6 +48,8 @@ mod sweeper;
 mod waiter;
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod tests;
 
 pub use api::EvacuationsService;

@@ -6,39 +6,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use bailiff_database::{Database, test_on_both_backends};
-use job_queue::{JobQueue, QueueConfig};
-use replica_bus::ReplicaBus;
+use job_queue::QueueConfig;
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
 use bailiff_domain::Membership;
 
+use super::fixtures::{self, evacuator, store};
 use super::*;
-use crate::notifier::SyncNotifier;
-use crate::store::{self, MemberChange, NewEvent, RoomRow, Store};
-
-const HS: &str = "hs";
-
-async fn store(db: Database) -> Store {
-    crate::migrate(&db).await.expect("migrate");
-    Store::new(db)
-}
-
-fn evacuator(store: &Store, settings: Settings) -> Evacuator {
-    let bus = ReplicaBus::in_process();
-    let shutdown = CancellationToken::new();
-    let notifier = SyncNotifier::start(bus.clone(), shutdown.clone());
-    let queue = JobQueue::in_process(settings.queue.clone()).expect("queue");
-    Evacuator::new(
-        store.clone(),
-        queue,
-        bus,
-        notifier,
-        HS.into(),
-        settings,
-        shutdown,
-    )
-}
+use crate::store::{self, MemberChange, NewEvent, Store};
 
 fn small_chunks() -> Settings {
     Settings {
@@ -55,28 +30,7 @@ fn small_chunks() -> Settings {
 /// A room created by `creator`, then one member event per (user, content), in order.
 async fn room_with(store: &Store, room_id: &str, creator: &str, members: &[(&str, Value)]) {
     let mut tx = store.begin_write().await.expect("begin");
-    store::insert_room(
-        &mut tx,
-        &RoomRow {
-            room_id: room_id.into(),
-            creator: creator.into(),
-            created_ts: 1,
-            room_version: "10".into(),
-            is_public: 0,
-            server_notice_target: None,
-        },
-    )
-    .await
-    .expect("insert room");
-    let mut events = vec![
-        NewEvent::state("m.room.create", "", creator, r#"{"creator":"x"}"#),
-        NewEvent::state(
-            "m.room.member",
-            creator,
-            creator,
-            r#"{"membership":"join"}"#,
-        ),
-    ];
+    let mut events = fixtures::insert_room(&mut tx, room_id, creator).await;
     for (user, content) in members {
         let sender = if content["membership"] == "invite" {
             creator

@@ -7,9 +7,10 @@ use bailiff_proto::membership::{ListRoomsRequest, RoomOrder};
 use matrix_status::MatrixError;
 use serde::{Deserialize, Serialize};
 
-use super::{RoomRecord, query};
+use super::RoomRecord;
 use crate::auth::AdminUser;
 use crate::error::ApiResult;
+use crate::extract::synapse_query as query;
 use crate::extract::typed;
 use crate::routes::rooms::rooms;
 use crate::state::AppState;

@@ -1,7 +1,7 @@
 //! The routes of Synapse rooms administration (`docs/http-api.md` §7, "Rooms") and the
 //! room directory (§8): one file per endpoint, each forwarding to membership-svc's
 //! `Rooms` service (the room statistics it keeps with every write) after the admin
-//! check and Synapse's query checks ([`query`]).
+//! check and Synapse's query checks ([`crate::extract::synapse_query`]).
 
 use axum::routing::get;
 use bailiff_proto::membership as pb;
@@ -10,16 +10,14 @@ use serde::Serialize;
 use super::{GET, GET_POST, GET_PUT, Route, client, route};
 
 pub mod accountdata;
-pub mod cumulative_joined_room_count;
 pub mod details;
 pub mod directory;
 pub mod joined_rooms;
 pub mod list;
 pub mod members;
+pub mod membership_counts;
 pub mod memberships;
 pub mod public_rooms;
-pub mod query;
-pub mod sent_invite_count;
 pub mod state;
 
 /// The area's routes.
@@ -55,12 +53,12 @@ pub(super) fn routes() -> Vec<Route> {
         route(
             "/_synapse/admin/v1/users/{userId}/sent_invite_count",
             GET,
-            get(sent_invite_count::get),
+            get(membership_counts::sent_invites),
         ),
         route(
             "/_synapse/admin/v1/users/{userId}/cumulative_joined_room_count",
             GET,
-            get(cumulative_joined_room_count::get),
+            get(membership_counts::cumulative_joined_rooms),
         ),
         client(
             "/publicRooms",

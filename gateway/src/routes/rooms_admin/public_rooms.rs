@@ -8,9 +8,9 @@ use bailiff_proto::membership::{ListRoomsRequest, RoomOrder, RoomStats};
 use matrix_status::MatrixError;
 use serde::{Deserialize, Serialize};
 
-use super::query;
 use crate::auth::AuthedUser;
 use crate::error::ApiResult;
+use crate::extract::synapse_query as query;
 use crate::extract::typed::Field;
 use crate::extract::{JsonBody, typed};
 use crate::routes::rooms::rooms;

@@ -9,14 +9,12 @@ use bailiff_proto::accounts::{FlagFilter, ListUsersRequest};
 use serde::{Deserialize, Serialize};
 
 use super::accounts;
-use super::query::Query;
 use super::shapes::ListedUser;
 use crate::auth::AdminUser;
 use crate::error::ApiResult;
+use crate::extract::synapse_query::QueryPairs;
 use crate::state::AppState;
 
-/// Largest page served; larger `limit`s are treated as this (export buttons ask 10,000).
-pub const MAX_LIMIT: u64 = 10_000;
 /// Synapse's default page size.
 const DEFAULT_LIMIT: u64 = 100;
 
@@ -110,12 +108,9 @@ fn only_or_exclude(value: bool) -> FlagFilter {
 /// Parameters in Synapse's order: from, limit, user_id, name, guests, deactivated,
 /// locked, admins, not_user_type, order_by, dir.
 async fn list(state: &AppState, raw: Option<&str>, version: Version) -> ApiResult<Json<UsersPage>> {
-    let query = Query::parse(raw);
+    let query = QueryPairs::parse(raw);
     let from = query.non_negative("from")?.unwrap_or(0);
-    let limit = query
-        .non_negative("limit")?
-        .unwrap_or(DEFAULT_LIMIT)
-        .min(MAX_LIMIT);
+    let limit = query.limit(DEFAULT_LIMIT)?;
     let user_id = query.first("user_id").map(str::to_owned);
     let name = query.first("name").map(str::to_owned);
     let guests = match query.boolean("guests")? {
@@ -136,7 +131,7 @@ async fn list(state: &AppState, raw: Option<&str>, version: Version) -> ApiResul
         .map_or(FlagFilter::Any, only_or_exclude);
     let not_user_types = query.all("not_user_type");
     let order_by = query.one_of("order_by", ORDER_BY)?.unwrap_or("name");
-    let backwards = query.one_of("dir", &["b", "f"])? == Some("b");
+    let backwards = query.backwards()?;
     let page = accounts(state)
         .list_users(ListUsersRequest {
             from,

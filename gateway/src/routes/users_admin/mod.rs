@@ -3,7 +3,7 @@
 //! devices, username availability, and the client-server profile the UIs read.
 //!
 //! Every endpoint answers Synapse's shapes and texts; one file per endpoint, the query
-//! rules shared in [`query`] and the user shapes in [`shapes`].
+//! rules shared in [`crate::extract::synapse_query`] and the user shapes in [`shapes`].
 
 use axum::routing::{get, post};
 use bailiff_proto::accounts::accounts_client::AccountsClient;
@@ -26,7 +26,6 @@ pub mod devices;
 pub mod list;
 pub mod profile;
 pub mod put_user;
-pub mod query;
 pub mod shapes;
 pub mod user;
 pub mod username_available;

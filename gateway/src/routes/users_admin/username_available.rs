@@ -10,10 +10,10 @@ use matrix_status::{MatrixError, errcode};
 use serde::{Deserialize, Serialize};
 
 use super::accounts;
-use super::query::Query;
 use crate::auth::AdminUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ids;
+use crate::extract::synapse_query::QueryPairs;
 use crate::state::AppState;
 
 /// The query.
@@ -37,7 +37,7 @@ pub async fn get(
     AdminUser(_admin): AdminUser,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Availability>> {
-    let query = Query::parse(raw.as_deref());
+    let query = QueryPairs::parse(raw.as_deref());
     let username = query
         .first("username")
         .ok_or_else(|| MatrixError::missing_param("Missing string query parameter 'username'"))?;

@@ -9,22 +9,15 @@ use std::time::Duration;
 use bailiff_database::{Backend, Database, test_on_both_backends};
 use bailiff_domain::{JobStatus, OwnedRoomId, OwnedUserId};
 use bailiff_proto::membership as pb;
-use job_queue::JobQueue;
 use replica_bus::ReplicaBus;
 use tokio_util::sync::CancellationToken;
 
 use super::DeleteOptions;
 use crate::api::RoomsService;
+use crate::evacuation::fixtures::{self, HS, store};
 use crate::evacuation::{Applied, Evacuator, Settings};
 use crate::notifier::SyncNotifier;
-use crate::store::{self, NewEvent, RoomRow, Store, purge};
-
-const HS: &str = "hs";
-
-async fn store(db: Database) -> Store {
-    crate::migrate(&db).await.expect("migrate");
-    Store::new(db)
-}
+use crate::store::{self, NewEvent, Store, purge};
 
 /// Two users per leave chunk, three rows per purge step, one step per delivery: every
 /// path runs several times on a small room.
@@ -38,54 +31,20 @@ fn settings() -> Settings {
 }
 
 fn evacuator(store: &Store) -> Evacuator {
-    let bus = ReplicaBus::in_process();
-    let shutdown = CancellationToken::new();
-    let notifier = SyncNotifier::start(bus.clone(), shutdown.clone());
-    let settings = settings();
-    let queue = JobQueue::in_process(settings.queue.clone()).expect("queue");
-    Evacuator::new(
-        store.clone(),
-        queue,
-        bus,
-        notifier,
-        HS.into(),
-        settings,
-        shutdown,
-    )
+    fixtures::evacuator(store, settings())
 }
 
 /// A public room of `creator` joined by `members`, with a message, a tag and a
 /// transaction ID each.
 async fn room_with(store: &Store, room_id: &str, creator: &str, members: &[&str]) {
     let mut tx = store.begin_write().await.expect("begin");
-    store::insert_room(
-        &mut tx,
-        &RoomRow {
-            room_id: room_id.into(),
-            creator: creator.into(),
-            created_ts: 1,
-            room_version: "10".into(),
-            is_public: 0,
-            server_notice_target: None,
-        },
-    )
-    .await
-    .expect("insert room");
-    let mut events = vec![
-        NewEvent::state("m.room.create", "", creator, r#"{"creator":"x"}"#),
-        NewEvent::state(
-            "m.room.member",
-            creator,
-            creator,
-            r#"{"membership":"join"}"#,
-        ),
-        NewEvent::state(
-            "m.room.join_rules",
-            "",
-            creator,
-            r#"{"join_rule":"public"}"#,
-        ),
-    ];
+    let mut events = fixtures::insert_room(&mut tx, room_id, creator).await;
+    events.push(NewEvent::state(
+        "m.room.join_rules",
+        "",
+        creator,
+        r#"{"join_rule":"public"}"#,
+    ));
     for user in members {
         events.push(NewEvent::state(
             "m.room.member",
