@@ -81,7 +81,7 @@ impl Activity {
 
     /// Bytes arrived: on an idle HTTP/1 connection, they begin a request head.
     pub fn bytes_arrived(&self) {
-        if self.in_flight.load(Ordering::Relaxed) == 0
+        if self.in_flight.load(Ordering::Acquire) == 0
             && self.head_started_ms.load(Ordering::Relaxed) == NO_HEAD
             && !self.http2.load(Ordering::Relaxed)
         {
@@ -95,7 +95,7 @@ impl Activity {
         if http2 {
             self.http2.store(true, Ordering::Relaxed);
         }
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
         self.head_started_ms.store(NO_HEAD, Ordering::Relaxed);
         InFlight {
             activity: Arc::clone(self),
@@ -105,7 +105,7 @@ impl Activity {
 
     /// Whether a request is in progress.
     pub fn busy(&self) -> bool {
-        self.in_flight.load(Ordering::Relaxed) > 0
+        self.in_flight.load(Ordering::Acquire) > 0
     }
 
     /// When the connection's next timer runs out; `None` while a request is in
@@ -154,7 +154,8 @@ impl Drop for InFlight {
         activity
             .idle_since_ms
             .store(activity.now_ms(), Ordering::Relaxed);
-        if activity.in_flight.fetch_sub(1, Ordering::Relaxed) == 1 && self.wake_supervisor {
+        // Release: the supervisor that sees the count drop also sees `idle_since_ms`.
+        if activity.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 && self.wake_supervisor {
             activity.supervisor.wake();
         }
     }
