@@ -2,17 +2,15 @@
 //! over gRPC to the services, and renders Matrix errors.
 //!
 //! Layout: [`error`] renders errors; [`extract`] parses bodies, path parameters and
-//! identifiers; [`auth`] resolves tokens; [`client_ip`] records sightings for whois;
+//! identifiers; [`edge`] accepts connections and holds slow or greedy clients to the
+//! limits of the `http` configuration; [`auth`] resolves tokens; [`client_ip`] records sightings for whois;
 //! [`cors`] adds CORS headers; [`routes`] holds one file per endpoint and the route table.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::serve::ListenerExt;
 use bailiff_config::Config;
 use bailiff_proto::channel::GrpcChannel;
-use lingering_close::LingeringListener;
 use replica_bus::ReplicaBus;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -22,6 +20,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod cors;
 pub mod drain;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod generation;
@@ -54,8 +53,12 @@ pub struct Deps {
 }
 
 /// The complete HTTP application: routes, Matrix fallbacks for unknown paths and
-/// methods, and CORS on every response.
-pub fn app(state: AppState) -> Router {
+/// methods, the edge's per-request limits, and CORS on every response.
+///
+/// From the outside in: telemetry, credentialed CORS, the CORS headers, the edge limits
+/// (414, 431, shedding: inside CORS, so their refusals carry the headers), the body
+/// reader (its 408 too), the `OPTIONS` answer, the routes.
+pub fn app(state: AppState, settings: &edge::EdgeSettings) -> Router {
     let credential_origins =
         cors::CredentialOrigins::new(&state.config.cors.allow_credentials_origins);
     routes::router()
@@ -63,12 +66,16 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .fallback(error::not_found_fallback)
         .layer(axum::middleware::from_fn(cors::answer_options))
+        .layer(axum::middleware::from_fn_with_state(
+            extract::body::BodyReadTimeout(settings.body_read_timeout),
+            extract::body::buffer_body,
+        ))
+        .layer(edge::limits::EdgeLimitsLayer::new(settings))
         .layer(cors::headers())
         .layer(axum::middleware::from_fn_with_state(
             credential_origins,
             cors::allow_credentials,
         ))
-        .layer(axum::middleware::from_fn(extract::body::buffer_body))
         .layer(axum::middleware::from_fn(telemetry::trace_requests))
         .with_state(state)
 }
@@ -98,23 +105,14 @@ pub async fn serve(
     ));
 
     // `/.well-known/matrix/client` announces the bound address when no public URL is set.
-    let mut router = app(state);
+    let settings = edge::EdgeSettings::new(&deps.config.http);
+    let mut router = app(state, &settings);
     if let Ok(addr) = listener.local_addr() {
         router = router.layer(axum::Extension(
             routes::ui_compat::well_known::ListenerAddr(addr),
         ));
     }
-    let clock = drain::AcceptClock::default();
-    let on_accept = clock.clone();
-    // Lingering closes keep a response from being reset away when the client sent more
-    // (a pipelined or late request) before it saw the connection closing.
-    let listener = LingeringListener::new(listener).tap_io(move |_| on_accept.accepted());
-    let result = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(clock.quiet_after(shutdown))
-    .await;
+    let result = edge::listener::serve(listener, router, &settings, shutdown).await;
 
     // Requests are done: flush what they recorded, then stop the helpers.
     background.cancel();

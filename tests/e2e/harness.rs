@@ -29,6 +29,9 @@ pub struct TestApp {
     pub mode: Mode,
     /// `http://127.0.0.1:<port>`, no trailing slash.
     pub base_url: String,
+    /// The gateway process's internal listener (`/livez`, `/readyz`, `/metrics`),
+    /// `http://127.0.0.1:<port>`.
+    pub internal_url: String,
     pub client: reqwest::Client,
     pub config: Arc<Config>,
     /// The registration shared secret, when configured.
@@ -90,14 +93,15 @@ pub async fn spawn_app_with(mode: Mode, customize: impl FnOnce(&mut Config)) -> 
     customize(&mut config);
 
     let mut running = Vec::new();
-    let http_addr = match mode {
+    let (http_addr, internal_addr) = match mode {
         Mode::Embedded => {
             let all = bailiff::start(config.clone(), &[])
                 .await
                 .unwrap_or_else(|e| panic!("starting the embedded system: {e:#}"));
             let addr = all.http_addr.unwrap_or_else(|| panic!("no HTTP listener"));
+            let internal = all.internal_addr;
             running.push(all);
-            addr
+            (addr, internal)
         }
         Mode::Distributed => {
             for role in [Role::Accounts, Role::Membership, Role::Notices] {
@@ -123,10 +127,12 @@ pub async fn spawn_app_with(mode: Mode, customize: impl FnOnce(&mut Config)) -> 
             let addr = gateway
                 .http_addr
                 .unwrap_or_else(|| panic!("no HTTP listener"));
+            let internal = gateway.internal_addr;
             running.push(gateway);
-            addr
+            (addr, internal)
         }
     };
+    let internal_addr = internal_addr.unwrap_or_else(|| panic!("no internal listener"));
     let client = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(30))
@@ -135,6 +141,7 @@ pub async fn spawn_app_with(mode: Mode, customize: impl FnOnce(&mut Config)) -> 
     TestApp {
         mode,
         base_url: format!("http://{http_addr}"),
+        internal_url: format!("http://{internal_addr}"),
         client,
         secret: config.registration_shared_secret.clone(),
         config: Arc::new(config),

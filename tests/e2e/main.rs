@@ -10,6 +10,7 @@ mod bad_input;
 mod client_ip;
 mod client_server;
 mod dendrite_reset_password;
+mod edge;
 mod evacuation;
 mod http_rules;
 mod notices;

@@ -1,9 +1,12 @@
 //! The request body, read up to the 64 KiB limit and parsed on demand.
 
+use std::time::Duration;
+
 use axum::body::Body;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use bailiff_telemetry::metrics;
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use matrix_status::{MatrixError, errcode};
@@ -12,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::typed;
+use crate::edge::responses::body_timeout_response;
 use crate::error::ApiError;
 
 /// Largest accepted request body.
@@ -66,18 +70,37 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, MatrixError> {
 #[derive(Debug, Clone)]
 struct BodyRejected(MatrixError);
 
+/// How long [`buffer_body`] waits for a body (`http.body_read_timeout`).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyReadTimeout(pub Duration);
+
 /// Middleware: reads every request body before routing (up to the limit, discarding
 /// the rest of an oversized one), so a handler that answers without looking at the body
 /// (an auth failure, a `GET`) never leaves unread bytes that would reset the connection.
 /// An oversized or unreadable body is remembered and reported by [`JsonBody::parse`].
-pub async fn buffer_body(request: Request, next: Next) -> Response {
+///
+/// Reading, and only reading, is bounded by `http.body_read_timeout`: a client that
+/// stalls mid-body is answered `408` and its connection closed, while the handler's own
+/// work, which starts after, is never timed (docs/http-api.md §1, "Limits of the edge").
+pub async fn buffer_body(
+    State(BodyReadTimeout(timeout)): State<BodyReadTimeout>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (mut parts, body) = request.into_parts();
     let declared = parts
         .headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let body = match read_limited(body, declared).await {
+    let read = match tokio::time::timeout(timeout, read_limited(body, declared)).await {
+        Ok(read) => read,
+        Err(_elapsed) => {
+            metrics::record_http_timeout("body");
+            return body_timeout_response(parts.version);
+        }
+    };
+    let body = match read {
         Ok(bytes) => Body::from(bytes),
         Err(error) => {
             parts.extensions.insert(BodyRejected(error));

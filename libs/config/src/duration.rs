@@ -81,6 +81,13 @@ pub(crate) fn serialize<S: Serializer>(
     serializer.collect_str(&humantime::format_duration(*duration))
 }
 
+/// Reads a duration key that never had a millisecond form, as humantime text.
+pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Duration, D::Error> {
+    DurationText::deserialize(deserializer).map(|text| text.0)
+}
+
 /// The duration key's value, else the old millisecond key's, else the default.
 pub(crate) fn pick(new: Option<DurationText>, old_ms: Option<u64>, default: Duration) -> Duration {
     new.map(|text| text.0)

@@ -58,6 +58,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub redis: RedisConfig,
     pub listen: ListenConfig,
+    pub http: HttpConfig,
     pub accounts: RoleConfig,
     pub membership: RoleConfig,
     pub notices: RoleConfig,
@@ -128,6 +129,114 @@ pub struct ListenConfig {
     pub http: SocketAddr,
     /// Internal listener for `/metrics`, `/livez`, `/readyz`; never expose publicly.
     pub internal: Option<SocketAddr>,
+}
+
+/// Limits of the gateway's public HTTP listener, so slow or misbehaving clients cannot
+/// starve it (`docs/architecture.md`, "Edge limits"). The defaults suit a public
+/// deployment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// How long a client may take to send a request's head (request line and headers),
+    /// from its first byte, or from the connection's opening for its first request.
+    #[serde(with = "duration")]
+    pub header_read_timeout: Duration,
+    /// How long a connection may stay open with no request in progress.
+    #[serde(with = "duration")]
+    pub idle_timeout: Duration,
+    /// How long a client may take to send a request's body; a handler's own work is
+    /// never counted.
+    #[serde(with = "duration")]
+    pub body_read_timeout: Duration,
+    /// Most open connections per gateway process; connections beyond it are refused.
+    pub max_connections: u32,
+    /// Most bytes of request header fields (names and values) in one request.
+    pub max_header_bytes: u32,
+    /// Most bytes of a request's path and query string.
+    pub max_uri_bytes: u32,
+    /// Most requests the gateway works on at once; more are answered `503` at once.
+    pub max_in_flight_requests: u32,
+    /// Most concurrent HTTP/2 streams per connection.
+    pub h2_max_concurrent_streams: u32,
+    /// Most HTTP/2 streams a client may reset before the gateway accepted them; beyond
+    /// it the connection is closed (rapid reset, CVE-2023-44487).
+    pub h2_max_pending_reset_streams: u32,
+    /// Most HTTP/2 streams the gateway may have to reset for a client's protocol errors;
+    /// beyond it the connection is closed.
+    pub h2_max_local_error_resets: u32,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
+            max_header_bytes: 32 * 1024,
+            max_uri_bytes: 8 * 1024,
+            max_in_flight_requests: 2048,
+            h2_max_concurrent_streams: 100,
+            h2_max_pending_reset_streams: 20,
+            h2_max_local_error_resets: 1024,
+        }
+    }
+}
+
+impl HttpConfig {
+    fn check(&self) -> Result<(), ConfigError> {
+        let timeouts = [
+            ("http.header_read_timeout", self.header_read_timeout),
+            ("http.idle_timeout", self.idle_timeout),
+            ("http.body_read_timeout", self.body_read_timeout),
+        ];
+        for (key, value) in timeouts {
+            if value.is_zero() {
+                return Err(ConfigError::Rule(format!("{key} must be longer than 0")));
+            }
+        }
+        let counts = [
+            ("http.max_connections", self.max_connections, 1),
+            ("http.max_header_bytes", self.max_header_bytes, 1024),
+            ("http.max_uri_bytes", self.max_uri_bytes, 256),
+            (
+                "http.max_in_flight_requests",
+                self.max_in_flight_requests,
+                1,
+            ),
+            (
+                "http.h2_max_concurrent_streams",
+                self.h2_max_concurrent_streams,
+                1,
+            ),
+            (
+                "http.h2_max_pending_reset_streams",
+                self.h2_max_pending_reset_streams,
+                1,
+            ),
+            (
+                "http.h2_max_local_error_resets",
+                self.h2_max_local_error_resets,
+                1,
+            ),
+        ];
+        for (key, value, least) in counts {
+            if value < least {
+                return Err(ConfigError::Rule(format!("{key} must be at least {least}")));
+            }
+        }
+        // Both size limits together bound the buffer of a request head; keep it far from
+        // what a 32-bit size or hyper's own bounds could not hold.
+        for (key, value) in [
+            ("http.max_header_bytes", self.max_header_bytes),
+            ("http.max_uri_bytes", self.max_uri_bytes),
+        ] {
+            if value > 1024 * 1024 {
+                return Err(ConfigError::Rule(format!("{key} must be at most 1048576")));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Where one gRPC role listens, and where the other roles find it.
@@ -266,6 +375,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             redis: RedisConfig::default(),
             listen: ListenConfig::default(),
+            http: HttpConfig::default(),
             accounts: RoleConfig::local(9101),
             membership: RoleConfig::local(9102),
             notices: RoleConfig::local(9103),
@@ -443,7 +553,7 @@ impl Config {
                 "registration_shared_secret must not be empty (omit it to disable)".into(),
             ));
         }
-        Ok(())
+        self.http.check()
     }
 
     /// The notices system user, `@<local_part>:<server_name>`.

@@ -280,3 +280,56 @@ fn durations_serialize_as_text_that_reads_back() {
         Ok(())
     });
 }
+
+#[test]
+fn http_limits_default_to_a_public_deployment_and_read_from_file_and_environment() {
+    let defaults = HttpConfig::default();
+    assert_eq!(defaults.header_read_timeout, Duration::from_secs(10));
+    assert_eq!(defaults.idle_timeout, Duration::from_secs(60));
+    assert_eq!(defaults.body_read_timeout, Duration::from_secs(30));
+    assert_eq!(defaults.max_connections, 10_000);
+    assert_eq!(defaults.max_header_bytes, 32 * 1024);
+    Jail::expect_with(|jail| {
+        assert_eq!(
+            Config::load(None).map_err(|e| e.to_string())?.http,
+            defaults
+        );
+        jail.create_file(
+            "a.yaml",
+            "http:\n  header_read_timeout: 2s\n  idle_timeout: 1m\n  max_uri_bytes: 4096\n",
+        )?;
+        jail.set_env("BAILIFF_HTTP__MAX_CONNECTIONS", "500");
+        jail.set_env("BAILIFF_HTTP__BODY_READ_TIMEOUT", "5s");
+        let http = Config::load(Some(Path::new("a.yaml")))
+            .map_err(|e| e.to_string())?
+            .http;
+        assert_eq!(http.header_read_timeout, Duration::from_secs(2));
+        assert_eq!(http.idle_timeout, Duration::from_secs(60));
+        assert_eq!(http.body_read_timeout, Duration::from_secs(5));
+        assert_eq!(http.max_uri_bytes, 4096);
+        assert_eq!(http.max_connections, 500);
+        Ok(())
+    });
+}
+
+#[test]
+fn http_limits_that_would_disable_the_edge_are_refused() {
+    Jail::expect_with(|jail| {
+        for (bad, key) in [
+            ("header_read_timeout: 0", "http.header_read_timeout"),
+            ("idle_timeout: 10", "idle_timeout"),
+            ("max_connections: 0", "http.max_connections"),
+            ("max_in_flight_requests: 0", "http.max_in_flight_requests"),
+            ("max_header_bytes: 100", "http.max_header_bytes"),
+            ("max_uri_bytes: 2000000", "http.max_uri_bytes"),
+        ] {
+            jail.create_file("a.yaml", &format!("http:\n  {bad}\n"))?;
+            let error = Config::load(Some(Path::new("a.yaml")))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(key), "{bad}: {error}");
+        }
+        Ok(())
+    });
+}

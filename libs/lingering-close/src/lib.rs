@@ -16,13 +16,12 @@
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::time::Sleep;
 
 #[cfg(test)]
@@ -135,32 +134,5 @@ impl tonic::transport::server::Connected for LingeringClose<TcpStream> {
 
     fn connect_info(&self) -> Self::ConnectInfo {
         self.inner.connect_info()
-    }
-}
-
-/// A TCP listener for `axum::serve` whose connections close lingering.
-#[derive(Debug)]
-pub struct LingeringListener {
-    inner: TcpListener,
-}
-
-impl LingeringListener {
-    /// Wraps a bound listener.
-    pub fn new(inner: TcpListener) -> Self {
-        Self { inner }
-    }
-}
-
-impl axum::serve::Listener for LingeringListener {
-    type Io = LingeringClose<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
-        (LingeringClose::new(stream), addr)
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()
     }
 }

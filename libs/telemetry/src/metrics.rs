@@ -62,6 +62,15 @@ pub struct Metrics {
     pub queue_dead_letters: Gauge,
     /// Database pool connections by service and state (`size`, `idle`).
     pub db_pool: Family<PoolLabels, Gauge>,
+    /// Connections open on the gateway's public HTTP listener.
+    pub http_open_connections: Gauge,
+    /// HTTP connections closed, or requests ended, by a timeout: `header`, `idle`, `body`.
+    pub http_timeouts: Family<TimeoutLabel, Counter>,
+    /// Requests answered `503` at once because the in-flight limit was reached.
+    pub http_requests_shed: Counter,
+    /// Connections and requests refused by a limit: `connections`, `header_bytes`,
+    /// `uri_bytes`.
+    pub http_refusals: Family<LimitLabel, Counter>,
     registry: Mutex<Registry>,
 }
 
@@ -70,6 +79,18 @@ pub struct Metrics {
 pub struct PoolLabels {
     pub service: String,
     pub state: String,
+}
+
+/// Which timeout ended an HTTP connection or request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TimeoutLabel {
+    pub timeout: &'static str,
+}
+
+/// Which limit refused an HTTP connection or request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LimitLabel {
+    pub limit: &'static str,
 }
 
 /// The process-wide metrics.
@@ -91,6 +112,10 @@ impl Metrics {
         let queue_pending = Gauge::default();
         let queue_dead_letters = Gauge::default();
         let db_pool = Family::<PoolLabels, Gauge>::default();
+        let http_open_connections = Gauge::default();
+        let http_timeouts = Family::<TimeoutLabel, Counter>::default();
+        let http_requests_shed = Counter::default();
+        let http_refusals = Family::<LimitLabel, Counter>::default();
 
         let mut registry = Registry::with_prefix("bailiff");
         registry.register(
@@ -139,6 +164,26 @@ impl Metrics {
             "Database pool connections by service and state",
             db_pool.clone(),
         );
+        registry.register(
+            "http_open_connections",
+            "Connections open on the gateway's public HTTP listener",
+            http_open_connections.clone(),
+        );
+        registry.register(
+            "http_timeouts",
+            "HTTP connections or requests ended by a timeout (header, idle, body)",
+            http_timeouts.clone(),
+        );
+        registry.register(
+            "http_requests_shed",
+            "HTTP requests answered 503 at once because the in-flight limit was reached",
+            http_requests_shed.clone(),
+        );
+        registry.register(
+            "http_refusals",
+            "HTTP connections or requests refused by a limit (connections, header_bytes, uri_bytes)",
+            http_refusals.clone(),
+        );
         Self {
             http_requests,
             http_latency,
@@ -150,6 +195,10 @@ impl Metrics {
             queue_pending,
             queue_dead_letters,
             db_pool,
+            http_open_connections,
+            http_timeouts,
+            http_requests_shed,
+            http_refusals,
             registry: Mutex::new(registry),
         }
     }
@@ -224,4 +273,21 @@ pub fn record_db_pool(service: &str, size: u32, idle: usize) {
             })
             .set(value);
     }
+}
+
+/// Counts an HTTP connection or request ended by a timeout (`header`, `idle`, `body`).
+pub fn record_http_timeout(timeout: &'static str) {
+    METRICS
+        .http_timeouts
+        .get_or_create(&TimeoutLabel { timeout })
+        .inc();
+}
+
+/// Counts an HTTP connection or request refused by a limit (`connections`,
+/// `header_bytes`, `uri_bytes`).
+pub fn record_http_refusal(limit: &'static str) {
+    METRICS
+        .http_refusals
+        .get_or_create(&LimitLabel { limit })
+        .inc();
 }
