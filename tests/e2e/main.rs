@@ -12,6 +12,7 @@ mod client_server;
 mod dendrite_reset_password;
 mod evacuation;
 mod http_rules;
+mod moderation;
 mod notices;
 mod notices_clients;
 mod openapi;
