@@ -16,6 +16,7 @@ use crate::auth::AuthedUser;
 /// The answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CapabilitiesResponse {
+    /// By capability name.
     pub capabilities: Capabilities,
 }
 
@@ -34,6 +35,7 @@ pub struct Capabilities {
     /// bailiff serves no `/account/3pid` changes.
     #[serde(rename = "m.3pid_changes")]
     pub threepid_changes: BooleanCapability,
+    /// The one room version `createRoom` makes.
     #[serde(rename = "m.room_versions")]
     pub room_versions: RoomVersions,
     /// Matrix v1.18.
@@ -47,6 +49,7 @@ pub struct Capabilities {
 /// `{"enabled": bool}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BooleanCapability {
+    /// Whether the caller may do it.
     pub enabled: bool,
 }
 

@@ -34,6 +34,7 @@ pub struct SuspendBody {
 /// names it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SuspendAnswer {
+    /// `user_<userId>_suspended` → the flag after the call.
     #[serde(flatten)]
     pub suspended: BTreeMap<String, bool>,
 }

@@ -48,7 +48,9 @@ impl Flag {
 /// caller's own account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
+    /// `GET`.
     Read,
+    /// `PUT`.
     Change,
 }
 
