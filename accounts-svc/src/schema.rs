@@ -100,4 +100,14 @@ CREATE INDEX accounts_external_ids_by_user ON accounts_external_ids (user_id);
 ",
         sqlite: None,
     },
+    // Account moderation (MSC3823/MSC4323, `gateway/src/routes/moderation`): a suspended
+    // user may read but not act. Read with every token lookup, like `locked`.
+    Migration {
+        version: 4,
+        name: "suspended",
+        sql: "
+ALTER TABLE accounts_users ADD COLUMN suspended BIGINT NOT NULL DEFAULT 0;
+",
+        sqlite: None,
+    },
 ];

@@ -13,6 +13,7 @@ mod dendrite_reset_password;
 mod edge;
 mod evacuation;
 mod http_rules;
+mod moderation;
 mod notices;
 mod notices_clients;
 mod openapi;

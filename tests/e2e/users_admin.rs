@@ -40,7 +40,12 @@ fn names(body: &Value) -> Vec<String> {
 
 /// Polls `path` with `token` until it answers `status` (other gateways learn of changes
 /// over the bus): at most a second.
-async fn eventually_status(app: &TestApp, base: &str, token: &str, status: u16) -> Value {
+pub(crate) async fn eventually_status(
+    app: &TestApp,
+    base: &str,
+    token: &str,
+    status: u16,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs(1);
     loop {
         let reply = app

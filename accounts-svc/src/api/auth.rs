@@ -24,6 +24,7 @@ pub(super) async fn authenticate(
         device_id: owner.device_id.into(),
         is_admin: owner.is_admin,
         locked: owner.locked,
+        suspended: owner.suspended,
     })
 }
 

@@ -45,6 +45,8 @@ pub struct UserRecord {
     pub deactivated: bool,
     /// Locked out of every authenticated request.
     pub locked: bool,
+    /// May read but not act (MSC3823).
+    pub suspended: bool,
     /// Profile erased at deactivation.
     pub erased: bool,
     /// Never set by bailiff yet; kept for Synapse's shape.
@@ -70,6 +72,7 @@ struct RecordRow {
     is_admin: i64,
     deactivated: i64,
     locked: i64,
+    suspended: i64,
     erased: i64,
     shadow_banned: i64,
     is_guest: i64,
@@ -78,7 +81,7 @@ struct RecordRow {
 }
 
 const RECORD_COLUMNS: &str = "user_id, displayname, avatar_url, user_type, is_admin, \
-     deactivated, locked, erased, shadow_banned, is_guest, created_ts, last_seen_ts";
+     deactivated, locked, suspended, erased, shadow_banned, is_guest, created_ts, last_seen_ts";
 
 /// [`RECORD_COLUMNS`] of the table aliased `u`.
 fn prefixed_record_columns() -> String {
@@ -101,6 +104,7 @@ impl TryFrom<RecordRow> for UserRecord {
             admin: row.is_admin != 0,
             deactivated: row.deactivated != 0,
             locked: row.locked != 0,
+            suspended: row.suspended != 0,
             erased: row.erased != 0,
             shadow_banned: row.shadow_banned != 0,
             is_guest: row.is_guest != 0,
@@ -457,6 +461,8 @@ pub struct UserChange {
     pub password_hash: Option<(String, bool)>,
     /// Locked flag.
     pub locked: Option<bool>,
+    /// Suspended flag.
+    pub suspended: Option<bool>,
     /// `Some(true)`: deactivate (sessions, password, threepids gone); `Some(false)`:
     /// reactivate (and no longer erased).
     pub deactivated: Option<bool>,
@@ -512,6 +518,9 @@ async fn apply(
     }
     if let Some(locked) = change.locked {
         set(conn, user_id, "locked", flag(locked)).await?;
+    }
+    if let Some(suspended) = change.suspended {
+        set(conn, user_id, "suspended", flag(suspended)).await?;
     }
     if let Some(threepids) = &change.threepids {
         sqlx::query("DELETE FROM accounts_threepids WHERE user_id = $1")

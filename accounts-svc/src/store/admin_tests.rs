@@ -352,3 +352,60 @@ bailiff_database::test_on_both_backends!(users_modify_and_devices, |db: Database
             .expect("ghost")
     );
 });
+
+bailiff_database::test_on_both_backends!(
+    suspension_is_stored_and_read_with_the_token,
+    |db: Database| async move {
+        let store = store(db).await;
+        let user_id = id("@sus:hs");
+        assert!(
+            store
+                .register(new_user(&user_id, "Sus"), None, 1)
+                .await
+                .expect("register")
+        );
+        let token = hash_token("sus-token");
+        store
+            .open_session(
+                &user_id,
+                NewSession {
+                    device_id: "SUSDEV".into(),
+                    display_name: None,
+                    token_hash: &token,
+                },
+                true,
+                2,
+            )
+            .await
+            .expect("session");
+        let read = |store: Store| async move {
+            let record = store
+                .user_record(&id("@sus:hs"))
+                .await
+                .expect("record")
+                .expect("exists");
+            let auth = store
+                .authenticate(&hash_token("sus-token"))
+                .await
+                .expect("auth")
+                .expect("valid");
+            assert_eq!(record.suspended, auth.suspended);
+            (record.suspended, record.locked)
+        };
+        assert_eq!(read(store.clone()).await, (false, false));
+        for suspended in [true, false] {
+            let change = UserChange {
+                suspended: Some(suspended),
+                ..UserChange::default()
+            };
+            assert!(
+                store
+                    .modify_user(&user_id, &change, 3)
+                    .await
+                    .expect("suspend")
+            );
+            // Suspension leaves the lock alone, and the other way round.
+            assert_eq!(read(store.clone()).await, (suspended, false));
+        }
+    }
+);

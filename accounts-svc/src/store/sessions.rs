@@ -19,6 +19,9 @@ pub struct Authenticated {
     /// Locked users are refused by the gateway with `M_USER_LOCKED` (not
     /// `M_UNKNOWN_TOKEN`), so the flag travels with the answer.
     pub locked: bool,
+    /// Suspended users are refused their writes by the gateway (`M_USER_SUSPENDED`);
+    /// carried with the answer for the same reason as `locked`.
+    pub suspended: bool,
 }
 
 /// A device and the hash of the token to issue for it.
@@ -51,6 +54,7 @@ struct AuthRow {
     device_id: String,
     is_admin: i64,
     locked: i64,
+    suspended: i64,
 }
 
 impl TryFrom<AuthRow> for Authenticated {
@@ -62,6 +66,7 @@ impl TryFrom<AuthRow> for Authenticated {
             device_id: row.device_id.into(),
             is_admin: row.is_admin != 0,
             locked: row.locked != 0,
+            suspended: row.suspended != 0,
         })
     }
 }
@@ -75,7 +80,7 @@ impl Store {
         token_hash: &TokenHash,
     ) -> Result<Option<Authenticated>, sqlx::Error> {
         let row: Option<AuthRow> = sqlx::query_as(
-            "SELECT t.user_id, t.device_id, u.is_admin, u.locked \
+            "SELECT t.user_id, t.device_id, u.is_admin, u.locked, u.suspended \
              FROM accounts_tokens t JOIN accounts_users u ON u.user_id = t.user_id \
              WHERE t.token_hash = $1 AND u.deactivated = 0",
         )

@@ -106,6 +106,7 @@ bailiff_database::test_on_both_backends!(
                 device_id: "DEV".into(),
                 is_admin: true,
                 locked: false,
+                suspended: false,
             }
         );
         assert!(

@@ -25,6 +25,9 @@ pub struct Identity {
     /// A locked user's token is valid but refused with `M_USER_LOCKED`; the flag is
     /// cached with the answer and dropped with it when accounts-svc announces a change.
     pub locked: bool,
+    /// A suspended user's token works for reading; their writes are refused
+    /// ([`crate::auth::Suspendable`]). Cached and dropped exactly like `locked`.
+    pub suspended: bool,
 }
 
 /// A cached answer.
@@ -133,6 +136,7 @@ mod tests {
             device_id: "D".into(),
             is_admin: false,
             locked: false,
+            suspended: false,
         }))
     }
 

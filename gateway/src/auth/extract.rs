@@ -107,6 +107,7 @@ impl Authenticator {
                     device_id: response.device_id,
                     is_admin: response.is_admin,
                     locked: response.locked,
+                    suspended: response.suspended,
                 });
                 self.0.tokens.insert_if_current(
                     hash,
@@ -137,6 +138,8 @@ pub struct AuthedUser {
     pub user_id: OwnedUserId,
     pub device_id: String,
     pub is_admin: bool,
+    /// Suspended (MSC3823): may read, may not act; see [`AuthedUser::refuse_if_suspended`].
+    pub suspended: bool,
     access_token: String,
 }
 
@@ -199,6 +202,7 @@ where
             user_id: identity.user_id.clone(),
             device_id: identity.device_id.clone(),
             is_admin: identity.is_admin,
+            suspended: identity.suspended,
             access_token,
         };
         parts.extensions.insert(user.clone());

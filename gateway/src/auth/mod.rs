@@ -5,7 +5,9 @@
 pub mod cache;
 pub mod extract;
 pub mod revocation;
+pub mod suspension;
 pub mod token;
 
 pub use cache::{Identity, TokenCache};
 pub use extract::{AdminUser, AuthedUser, Authenticator};
+pub use suspension::Suspendable;

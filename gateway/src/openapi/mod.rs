@@ -20,6 +20,7 @@ use utoipa::openapi::OpenApi;
 use crate::error::ApiError;
 
 mod builder;
+mod moderation;
 mod operations;
 mod operations_core;
 mod room_deletion;

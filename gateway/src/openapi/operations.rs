@@ -26,6 +26,7 @@ const AREAS: &[fn(&mut Schemas) -> Vec<Op>] = &[
     super::rooms_admin::operations,
     super::room_deletion::operations,
     super::ui_compat::operations,
+    super::moderation::operations,
 ];
 
 /// The whole document.

@@ -17,6 +17,7 @@ pub mod job_status;
 pub mod login;
 pub mod logout;
 pub mod logout_all;
+pub mod moderation;
 pub mod register;
 pub mod room_deletion;
 pub mod rooms;
@@ -115,6 +116,7 @@ fn routes() -> Vec<Route> {
     routes.extend(rooms_admin::routes());
     routes.extend(room_deletion::routes());
     routes.extend(ui_compat::routes());
+    routes.extend(moderation::routes());
     routes
 }
 

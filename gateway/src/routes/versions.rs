@@ -11,10 +11,15 @@ pub const VERSIONS: &[&str] = &[
     "v1.9", "v1.10", "v1.11",
 ];
 
+/// MSC4323's unstable feature flag: the moderation endpoints also answer under
+/// `/_matrix/client/unstable/uk.timedout.msc4323` (`routes::moderation`).
+pub const UNSTABLE_MODERATION: &str = "uk.timedout.msc4323";
+
 /// The answer. Fields are in key order, as the untyped answer was rendered.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Versions {
-    /// None.
+    /// MSC4323 (account moderation), which clients check before using its unstable
+    /// prefix.
     pub unstable_features: BTreeMap<String, bool>,
     #[schema(value_type = Vec<String>)]
     pub versions: &'static [&'static str],
@@ -23,7 +28,7 @@ pub struct Versions {
 /// The versions.
 pub async fn get() -> Json<Versions> {
     Json(Versions {
-        unstable_features: BTreeMap::new(),
+        unstable_features: BTreeMap::from([(UNSTABLE_MODERATION.to_owned(), true)]),
         versions: VERSIONS,
     })
 }

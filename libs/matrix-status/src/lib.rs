@@ -54,6 +54,7 @@ pub mod errcode {
     pub const INVALID_ROOM_STATE: &str = "M_INVALID_ROOM_STATE";
     pub const USER_DEACTIVATED: &str = "M_USER_DEACTIVATED";
     pub const USER_LOCKED: &str = "M_USER_LOCKED";
+    pub const USER_SUSPENDED: &str = "M_USER_SUSPENDED";
 }
 
 impl MatrixError {

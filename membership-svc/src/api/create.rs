@@ -2,7 +2,7 @@
 //! ([`build`], unit-tested without a database), then one write transaction stores
 //! the room and appends them.
 
-use bailiff_domain::{OwnedUserId, now_ms};
+use bailiff_domain::{DEFAULT_ROOM_VERSION, OwnedUserId, now_ms};
 use bailiff_proto::membership as pb;
 use ruma_common::RoomVersionId;
 use ruma_events::room::create::RoomCreateEventContent;
@@ -19,9 +19,6 @@ use crate::content;
 use crate::ids;
 use crate::power;
 use crate::store::{self, NewEvent, RoomRow};
-
-/// Room version of new rooms.
-const DEFAULT_ROOM_VERSION: &str = "10";
 
 /// Member events and the create event go through their own operations.
 pub(super) fn reserved_state_type(event_type: &str) -> bool {

@@ -198,3 +198,41 @@ bailiff_database::test_on_both_backends!(whois_groups_caps_and_orders, |db: Data
     assert_eq!(nobody.user_id, "@nobody:hs.test");
     assert!(nobody.devices.is_empty());
 });
+
+bailiff_database::test_on_both_backends!(
+    suspension_is_published_and_carried_by_authenticate,
+    |db: Database| async move {
+        let mut h = Harness::new(db).await;
+        let sam = h.register("sam", "a password").await;
+        h.published();
+        for suspended in [true, false] {
+            let answer = h
+                .client
+                .put_user(PutUserRequest {
+                    user_id: "@sam:hs.test".into(),
+                    requester: "@admin:hs.test".into(),
+                    suspended: Some(suspended),
+                    ..Default::default()
+                })
+                .await
+                .expect("put")
+                .into_inner();
+            let record = answer.user.expect("the record");
+            assert_eq!((record.suspended, record.locked), (suspended, false));
+            assert!(!answer.created);
+            // Every gateway hears of it, and the next token lookup carries it.
+            assert_eq!(h.published(), ["@sam:hs.test"]);
+            let auth = h.authenticate(&sam.access_token).await.expect("auth");
+            assert_eq!((auth.suspended, auth.locked), (suspended, false));
+            let read = h
+                .client
+                .get_user_record(GetUserRecordRequest {
+                    user_id: "@sam:hs.test".into(),
+                })
+                .await
+                .expect("record")
+                .into_inner();
+            assert_eq!(read.suspended, suspended);
+        }
+    }
+);

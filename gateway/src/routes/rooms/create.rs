@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{displayname, rooms};
-use crate::auth::AuthedUser;
+use crate::auth::{AuthedUser, Suspendable};
 use crate::error::ApiResult;
 use crate::extract::{Field, JsonBody, ids};
 use crate::state::AppState;
@@ -76,6 +76,7 @@ pub async fn post(
     user: AuthedUser,
     body: JsonBody,
 ) -> ApiResult<Json<CreateRoomResponse>> {
+    user.refuse_if_suspended(Suspendable::SendEvent)?;
     let body: CreateRoomBody = body.parse()?;
     let mut invite = Vec::new();
     for invitee in body.invite.unwrap_or_default() {

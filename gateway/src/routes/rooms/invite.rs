@@ -6,7 +6,7 @@ use bailiff_proto::membership::InviteUserRequest;
 use serde::Deserialize;
 
 use super::{displayname, rooms};
-use crate::auth::AuthedUser;
+use crate::auth::{AuthedUser, Suspendable};
 use crate::error::ApiResult;
 use crate::extract::{Field, JsonBody, PathParams, ids};
 use crate::routes::Empty;
@@ -31,6 +31,7 @@ pub async fn post(
     params: PathParams,
     body: JsonBody,
 ) -> ApiResult<Json<Empty>> {
+    user.refuse_if_suspended(Suspendable::Invite)?;
     let room_id = params.room_id("roomId")?;
     let body: InviteBody = body.parse()?;
     let target = ids::parse_user_id(&body.user_id.required("user_id")?)?;

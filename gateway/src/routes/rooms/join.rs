@@ -9,7 +9,7 @@ use ruma_common::{OwnedRoomId, RoomAliasId};
 use serde::Serialize;
 
 use super::{ReasonBody, displayname, rooms};
-use crate::auth::AuthedUser;
+use crate::auth::{AuthedUser, Suspendable};
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams, ids};
 use crate::state::AppState;
@@ -27,6 +27,7 @@ pub async fn by_id_or_alias(
     params: PathParams,
     body: JsonBody,
 ) -> ApiResult<Json<JoinResponse>> {
+    user.refuse_if_suspended(Suspendable::Join)?;
     let raw = params.get("roomIdOrAlias")?;
     let room_id = if raw.starts_with('#') {
         RoomAliasId::parse(&raw).map_err(|_| MatrixError::invalid_param("Invalid room alias"))?;
@@ -44,6 +45,7 @@ pub async fn by_room_id(
     params: PathParams,
     body: JsonBody,
 ) -> ApiResult<Json<JoinResponse>> {
+    user.refuse_if_suspended(Suspendable::Join)?;
     let room_id = params.room_id("roomId")?;
     join(state, user, room_id, body).await
 }

@@ -8,7 +8,7 @@ use matrix_status::MatrixError;
 use serde_json::{Map, Value};
 
 use super::rooms;
-use crate::auth::AuthedUser;
+use crate::auth::{AuthedUser, Suspendable};
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams};
 use crate::routes::EventIdResponse;
@@ -24,6 +24,7 @@ pub async fn put(
     params: PathParams,
     body: JsonBody,
 ) -> ApiResult<Json<EventIdResponse>> {
+    user.refuse_if_suspended(Suspendable::SendEvent)?;
     let room_id = params.room_id("roomId")?;
     let event_type = params.get("eventType")?;
     if event_type.is_empty() || event_type.len() > MAX_PARAM_BYTES {

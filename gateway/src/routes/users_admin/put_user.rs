@@ -220,6 +220,7 @@ pub async fn put(
             logout_devices,
             deactivated,
             locked,
+            suspended: None,
             set_threepids: threepids.is_some(),
             threepids: threepids
                 .unwrap_or_default()

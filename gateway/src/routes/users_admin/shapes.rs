@@ -84,7 +84,8 @@ pub struct UserDetails {
     pub consent_ts: Option<i64>,
     pub user_type: Option<String>,
     pub is_guest: bool,
-    /// Always `false`: bailiff has no suspension.
+    /// Suspended (MSC3823): set through the moderation endpoints
+    /// (`gateway/src/routes/moderation`).
     pub suspended: bool,
     pub displayname: Option<String>,
     pub avatar_url: Option<String>,
@@ -110,7 +111,7 @@ impl From<UserRecord> for UserDetails {
             consent_ts: None,
             user_type: user.user_type,
             is_guest: user.is_guest,
-            suspended: false,
+            suspended: user.suspended,
             displayname: user.displayname,
             avatar_url: user.avatar_url,
             threepids: user
