@@ -7,9 +7,11 @@
 //! backlog. The connections being refused are bounded too ([`REFUSING_AT_ONCE`]);
 //! beyond that a connection is closed without an answer.
 
+use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::Router;
@@ -91,15 +93,18 @@ pub async fn serve(
     settings: &EdgeSettings,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
-    let builder = Arc::new(builder(settings));
-    let timeouts = Timeouts {
-        header: settings.header_read_timeout,
-        idle: settings.idle_timeout,
+    let admission = Admission {
+        builder: Arc::new(builder(settings)),
+        router,
+        timeouts: Timeouts {
+            header: settings.header_read_timeout,
+            idle: settings.idle_timeout,
+        },
+        slots: Arc::new(Semaphore::new(settings.max_connections)),
+        refusing: Arc::new(Semaphore::new(REFUSING_AT_ONCE)),
+        connections: TaskTracker::new(),
+        finish: CancellationToken::new(),
     };
-    let slots = Arc::new(Semaphore::new(settings.max_connections));
-    let refusing = Arc::new(Semaphore::new(REFUSING_AT_ONCE));
-    let connections = TaskTracker::new();
-    let finish = CancellationToken::new();
     let clock = AcceptClock::default();
     let stop_accepting = clock.clone().quiet_after(shutdown);
     tokio::pin!(stop_accepting);
@@ -107,7 +112,16 @@ pub async fn serve(
     loop {
         let (stream, remote) = tokio::select! {
             biased;
-            () = &mut stop_accepting => break,
+            () = &mut stop_accepting => {
+                // Connections the kernel completed while the quiet period ran out would be
+                // reset with the listener; they are served instead (a request already
+                // sent is read before the drain asks the connection to close).
+                while let Some(Ok((stream, remote))) = ready_connection(&listener).await {
+                    clock.accepted();
+                    admit(&admission, stream, remote);
+                }
+                break;
+            }
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -123,30 +137,55 @@ pub async fn serve(
             },
         };
         clock.accepted();
-        if let Ok(permit) = Arc::clone(&slots).try_acquire_owned() {
-            let slot = ConnectionSlot::new(permit);
-            connections.spawn(serve_connection(
-                Arc::clone(&builder),
-                stream,
-                remote,
-                router.clone(),
-                timeouts,
-                finish.clone(),
-                slot,
-            ));
-        } else {
-            metrics::record_http_refusal("connections");
-            if let Ok(permit) = Arc::clone(&refusing).try_acquire_owned() {
-                connections.spawn(refuse(stream, permit));
-            }
-        }
+        admit(&admission, stream, remote);
     }
 
     drop(listener);
-    finish.cancel();
-    connections.close();
-    connections.wait().await;
+    admission.finish.cancel();
+    admission.connections.close();
+    admission.connections.wait().await;
     Ok(())
+}
+
+/// What admitting a connection needs: the serving settings and the limits' state.
+struct Admission {
+    builder: Arc<Builder<TokioExecutor>>,
+    router: Router,
+    timeouts: Timeouts,
+    slots: Arc<Semaphore>,
+    refusing: Arc<Semaphore>,
+    connections: TaskTracker,
+    finish: CancellationToken,
+}
+
+/// Serves an accepted connection in its own task, or refuses it over the limit.
+fn admit(admission: &Admission, stream: TcpStream, remote: SocketAddr) {
+    if let Ok(permit) = Arc::clone(&admission.slots).try_acquire_owned() {
+        let slot = ConnectionSlot::new(permit);
+        admission.connections.spawn(serve_connection(
+            Arc::clone(&admission.builder),
+            stream,
+            remote,
+            admission.router.clone(),
+            admission.timeouts,
+            admission.finish.clone(),
+            slot,
+        ));
+    } else {
+        metrics::record_http_refusal("connections");
+        if let Ok(permit) = Arc::clone(&admission.refusing).try_acquire_owned() {
+            admission.connections.spawn(refuse(stream, permit));
+        }
+    }
+}
+
+/// A connection the kernel has already completed, without waiting for one.
+async fn ready_connection(listener: &TcpListener) -> Option<io::Result<(TcpStream, SocketAddr)>> {
+    poll_fn(|cx| match listener.poll_accept(cx) {
+        Poll::Ready(accepted) => Poll::Ready(Some(accepted)),
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await
 }
 
 /// Serves one connection under its supervisor.
