@@ -44,7 +44,7 @@ def flatmap_path_parameters(context, path_parameters):
     if not isinstance(path_parameters, dict):
         return st.just(path_parameters)
     operation = context.operation
-    method = operation.method.upper() if operation is not None else ""
+    method = str(getattr(operation, "method", "") or "").upper()
     choices = {}
     for name, value in path_parameters.items():
         real = _real_ids(name, method)
