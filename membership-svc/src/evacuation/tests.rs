@@ -30,7 +30,7 @@ fn small_chunks() -> Settings {
 /// A room created by `creator`, then one member event per (user, content), in order.
 async fn room_with(store: &Store, room_id: &str, creator: &str, members: &[(&str, Value)]) {
     let mut tx = store.begin_write().await.expect("begin");
-    let mut events = fixtures::insert_room(&mut tx, room_id, creator).await;
+    let mut events = fixtures::room_opening(&mut tx, room_id, creator).await;
     for (user, content) in members {
         let sender = if content["membership"] == "invite" {
             creator

@@ -164,6 +164,8 @@ pub async fn current_pos(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
 pub(crate) use bailiff_database::sql::{placeholders, row_placeholders};
 
 #[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
 mod room_stats_tests;
 #[cfg(test)]
 mod tests;

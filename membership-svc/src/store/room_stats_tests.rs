@@ -4,12 +4,8 @@
 use bailiff_database::{Database, test_on_both_backends};
 use bailiff_domain::Membership;
 
+use super::fixtures::store;
 use super::*;
-
-async fn store(db: Database) -> Store {
-    crate::migrate(&db).await.expect("migrate");
-    Store::new(db)
-}
 
 async fn append(store: &Store, room_id: &str, events: &[NewEvent]) {
     let mut tx = store.begin_write().await.expect("begin");

@@ -6,42 +6,14 @@ use bailiff_domain::Membership;
 
 use super::*;
 
-async fn store(db: Database) -> Store {
-    crate::migrate(&db).await.expect("migrate");
-    Store::new(db)
-}
+use super::fixtures::store;
 
 async fn new_room(store: &Store, room_id: &str, creator: &str) {
     let mut tx = store.begin_write().await.expect("begin");
-    insert_room(
-        &mut tx,
-        &RoomRow {
-            room_id: room_id.into(),
-            creator: creator.into(),
-            created_ts: 1,
-            room_version: "10".into(),
-            is_public: 0,
-            server_notice_target: None,
-        },
-    )
-    .await
-    .expect("insert room");
-    append_events(
-        &mut tx,
-        room_id,
-        &[
-            NewEvent::state("m.room.create", "", creator, r#"{"creator":"x"}"#),
-            NewEvent::state(
-                "m.room.member",
-                creator,
-                creator,
-                r#"{"membership":"join"}"#,
-            ),
-        ],
-        1,
-    )
-    .await
-    .expect("append");
+    let events = super::fixtures::room_opening(&mut tx, room_id, creator).await;
+    append_events(&mut tx, room_id, &events, 1)
+        .await
+        .expect("append");
     tx.commit().await.expect("commit");
 }
 

@@ -38,7 +38,7 @@ fn evacuator(store: &Store) -> Evacuator {
 /// transaction ID each.
 async fn room_with(store: &Store, room_id: &str, creator: &str, members: &[&str]) {
     let mut tx = store.begin_write().await.expect("begin");
-    let mut events = fixtures::insert_room(&mut tx, room_id, creator).await;
+    let mut events = fixtures::room_opening(&mut tx, room_id, creator).await;
     events.push(NewEvent::state(
         "m.room.join_rules",
         "",
